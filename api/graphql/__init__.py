@@ -1,0 +1,1 @@
+"""The GraphQL API: one module per area (types, queries, mutations, loaders)."""

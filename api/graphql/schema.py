@@ -1,0 +1,50 @@
+"""The schema, assembled from the per-area modules, with its protective limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from api.graphql.catalog.types import Part, Supplier
+from api.graphql.errors import should_mask
+from api.graphql.limits import cost_limit_rule
+from api.graphql.org.types import Location
+from api.graphql.queries import Query
+from api.graphql.stock.mutations import StockMutations
+from api.graphql.stock.types import StockMove
+from domain.settings import Settings, get_settings
+
+
+@strawberry.type
+class Mutation(StockMutations):
+    pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or get_settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Part, Location, Supplier, StockMove],
+        extensions=[
+            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            ParserCache(maxsize=1000),
+            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            AddValidationRules([cost_limit_rule(settings.graphql_max_cost)]),
+            ValidationCache(maxsize=1000),
+            MaskErrors(should_mask_error=should_mask),
+        ],
+    )
+
+
+def export_schema() -> str:
+    return build_schema().as_str() + "\n"

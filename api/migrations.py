@@ -1,0 +1,42 @@
+"""Alembic from code: `ims migrate`, start-up migration and the readiness check share this."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("postgresql+asyncpg://unused/x")).get_current_head() or ""
+
+
+def upgrade(url: str) -> None:
+    """Run pending migrations (`ims serve` does this once, before it starts any worker)."""
+    command.upgrade(alembic_config(url), "head")
+
+
+async def upgrade_async(url: str) -> None:
+    await asyncio.to_thread(upgrade, url)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        exists = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
+        if exists is None:
+            return None
+        return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()

@@ -1,0 +1,1 @@
+"""The business: models, services, policies and pure planning math. Knows no HTTP."""

@@ -1,0 +1,1 @@
+"""Catalog: parts, aliases and synonyms, fitment, substitutes and supersessions, suppliers."""

@@ -1,0 +1,1 @@
+"""Organisation: the location tree, virtual locations, distances between sites."""

@@ -1,0 +1,1 @@
+"""Stock: the double-entry ledger (moves), balances, lots, reservations, valuation."""

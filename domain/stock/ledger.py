@@ -1,0 +1,482 @@
+"""The one service through which every stock change passes.
+
+A posting is validated, then applied in one transaction: the posting row claims the idempotency
+key (a concurrent duplicate waits on the unique index and then replays), balance rows are changed
+in a fixed (part, location, lot) order by one conditional statement each, so an oversell fails
+instead of going negative and two postings never deadlock on each other's rows, and the moves are
+inserted as immutable lines. Nothing is written when any line fails: the caller's transaction
+rolls back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import DomainError, ErrorCode
+from domain.org.models import STOCK_HOLDING_KINDS, LocationKind
+from domain.principal import Principal
+from domain.quantities import validate_quantity
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class MoveLine:
+    part_id: int
+    from_location_id: int
+    to_location_id: int
+    quantity: Decimal
+    lot_no: str = ""
+    # Cost of goods entering from outside (supplier, adjustment); others are costed by the ledger.
+    unit_cost: Decimal | None = None
+    # Part of `quantity` that fulfils reservations at the source, so it may use reserved stock.
+    consume_reserved: Decimal = ZERO
+    received_on: date | None = None
+    expiry_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Posting:
+    doc_type: str
+    lines: Sequence[MoveLine]
+    doc_ref: str | None = None
+    reason: str | None = None
+    idempotency_key: str | None = None
+    # Count adjustments post into locations their own count froze.
+    frozen_by_allowed: str | None = None
+
+
+@dataclass(frozen=True)
+class PostedMove:
+    id: int
+    posting_id: int
+    part_id: int
+    lot_no: str
+    quantity: Decimal
+    from_location_id: int
+    to_location_id: int
+    unit_cost: Decimal
+    doc_type: str
+    doc_ref: str | None
+    reason: str | None
+    actor: str
+    created_at: datetime
+
+    @property
+    def value(self) -> Decimal:
+        return (self.quantity * self.unit_cost).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class PostingResult:
+    posting_id: int
+    moves: list[PostedMove]
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class _PartInfo:
+    precision: int
+    costing_method: str
+    avg_cost: Decimal
+
+
+@dataclass(frozen=True)
+class _LocationInfo:
+    code: str
+    kind: str
+    frozen_by: str | None
+    active: bool
+
+    @property
+    def physical(self) -> bool:
+        return self.kind in STOCK_HOLDING_KINDS
+
+
+def request_hash(posting: Posting) -> str:
+    """Fingerprint of what was asked, so a reused key with another payload is caught."""
+    payload = {
+        "doc_type": posting.doc_type,
+        "doc_ref": posting.doc_ref,
+        "lines": [
+            [
+                line.part_id,
+                line.from_location_id,
+                line.to_location_id,
+                str(line.quantity.normalize()),
+                line.lot_no,
+                None if line.unit_cost is None else str(line.unit_cost.normalize()),
+                str(line.consume_reserved.normalize()),
+            ]
+            for line in posting.lines
+        ],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+_LOAD_CONTEXT = text(
+    """
+    SELECT 'p' AS tag, id, uom_precision AS a, costing_method AS b, avg_cost AS c, NULL::text AS d, NULL::bool AS e
+      FROM part WHERE id = ANY(:part_ids)
+    UNION ALL
+    SELECT 'l', id, NULL, kind, NULL, code || '|' || coalesce(frozen_by, ''), active
+      FROM location WHERE id = ANY(:location_ids)
+    """
+)
+
+_CLAIM_KEY = text(
+    """
+    INSERT INTO stock_posting (idempotency_key, request_hash, doc_type, doc_ref, reason, actor)
+    VALUES (:key, :hash, :doc_type, :doc_ref, :reason, :actor)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id
+    """
+)
+
+_EXISTING_POSTING = text("SELECT id, request_hash FROM stock_posting WHERE idempotency_key = :key")
+
+_TAKE = text(
+    """
+    UPDATE stock_balance
+       SET on_hand = on_hand - CAST(:q AS numeric), reserved = reserved - CAST(:r AS numeric),
+           last_move_at = now()
+     WHERE part_id = :p AND location_id = :l AND lot_no = :lot
+       AND on_hand - reserved >= CAST(:q AS numeric) - CAST(:r AS numeric) AND reserved >= CAST(:r AS numeric)
+    RETURNING on_hand
+    """
+)
+
+_PUT = text(
+    """
+    INSERT INTO stock_balance (part_id, location_id, lot_no, on_hand, reserved, last_move_at)
+    VALUES (:p, :l, :lot, :q, 0, now())
+    ON CONFLICT (part_id, location_id, lot_no)
+    DO UPDATE SET on_hand = stock_balance.on_hand + excluded.on_hand, last_move_at = now()
+    """
+)
+
+_AVAILABLE = text(
+    """
+    SELECT coalesce(sum(on_hand - reserved), 0) FROM stock_balance
+     WHERE part_id = :p AND location_id = :l AND lot_no = :lot
+    """
+)
+
+_MOVING_AVERAGE = text(
+    """
+    UPDATE part SET avg_cost = CASE WHEN t.q + CAST(:q AS numeric) > 0
+                                    THEN round((t.q * part.avg_cost + CAST(:q AS numeric) * CAST(:c AS numeric))
+                                               / (t.q + CAST(:q AS numeric)), 6)
+                                    ELSE CAST(:c AS numeric) END
+      FROM (SELECT coalesce(sum(on_hand), 0) AS q FROM stock_balance WHERE part_id = :p) AS t
+     WHERE part.id = :p
+    RETURNING part.avg_cost
+    """
+)
+
+_UPSERT_LOT = text(
+    """
+    INSERT INTO lot (part_id, lot_no, received_on, expiry_date, unit_cost)
+    VALUES (:p, :lot, :received_on, :expiry, :c)
+    ON CONFLICT (part_id, lot_no) DO UPDATE
+       SET expiry_date = coalesce(lot.expiry_date, excluded.expiry_date),
+           unit_cost = coalesce(lot.unit_cost, excluded.unit_cost)
+    """
+)
+
+_LOT_COSTS = text(
+    "SELECT part_id, lot_no, unit_cost FROM lot WHERE part_id = ANY(:part_ids) AND unit_cost IS NOT NULL"
+)
+
+_INSERT_POSTING = text(
+    """
+    INSERT INTO stock_posting (idempotency_key, request_hash, doc_type, doc_ref, reason, actor)
+    VALUES (NULL, NULL, :doc_type, :doc_ref, :reason, :actor) RETURNING id
+    """
+)
+
+_INSERT_MOVES = text(
+    """
+    INSERT INTO stock_move (posting_id, part_id, lot_no, quantity, from_location_id, to_location_id,
+                            unit_cost, currency, doc_type, doc_ref, reason, actor)
+    SELECT :posting_id, m.part_id, m.lot_no, m.quantity, m.from_id, m.to_id, m.unit_cost, 'CNY',
+           :doc_type, :doc_ref, :reason, :actor
+      FROM unnest(CAST(:part_ids AS int[]), CAST(:lots AS text[]), CAST(:quantities AS numeric[]),
+                  CAST(:from_ids AS int[]), CAST(:to_ids AS int[]), CAST(:costs AS numeric[]))
+           WITH ORDINALITY AS m(part_id, lot_no, quantity, from_id, to_id, unit_cost, n)
+     ORDER BY m.n
+    RETURNING id, created_at
+    """
+)
+
+_POSTING_MOVES = text(
+    """
+    SELECT id, posting_id, part_id, lot_no, quantity, from_location_id, to_location_id, unit_cost,
+           doc_type, doc_ref, reason, actor, created_at
+      FROM stock_move WHERE posting_id = :posting_id ORDER BY id
+    """
+)
+
+
+async def post(session: AsyncSession, principal: Principal, posting: Posting) -> PostingResult:
+    """Apply a posting inside the caller's transaction, or raise DomainError having written nothing
+    that the caller's rollback would not undo."""
+    if not posting.lines:
+        raise DomainError(ErrorCode.INVALID_INPUT, "a posting needs at least one line", ["lines"])
+    parts, locations = await _load_context(session, posting.lines)
+    lines = _validate(posting, parts, locations)
+    key = posting.idempotency_key
+    digest = request_hash(posting) if key else None
+
+    if key:
+        claimed = (
+            await session.execute(
+                _CLAIM_KEY,
+                {
+                    "key": key,
+                    "hash": digest,
+                    "doc_type": posting.doc_type,
+                    "doc_ref": posting.doc_ref,
+                    "reason": posting.reason,
+                    "actor": principal.actor,
+                },
+            )
+        ).scalar_one_or_none()
+        if claimed is None:
+            return await _replay(session, key, digest)
+        posting_id = claimed
+    else:
+        posting_id = (
+            await session.execute(
+                _INSERT_POSTING,
+                {
+                    "doc_type": posting.doc_type,
+                    "doc_ref": posting.doc_ref,
+                    "reason": posting.reason,
+                    "actor": principal.actor,
+                },
+            )
+        ).scalar_one()
+
+    costs = await _unit_costs(session, lines, parts, locations)
+    await _apply_balances(session, lines, locations)
+
+    rows = (
+        await session.execute(
+            _INSERT_MOVES,
+            {
+                "posting_id": posting_id,
+                "part_ids": [line.part_id for line in lines],
+                "lots": [line.lot_no for line in lines],
+                "quantities": [line.quantity for line in lines],
+                "from_ids": [line.from_location_id for line in lines],
+                "to_ids": [line.to_location_id for line in lines],
+                "costs": costs,
+                "doc_type": posting.doc_type,
+                "doc_ref": posting.doc_ref,
+                "reason": posting.reason,
+                "actor": principal.actor,
+            },
+        )
+    ).all()
+    moves = [
+        PostedMove(
+            id=row.id,
+            posting_id=posting_id,
+            part_id=line.part_id,
+            lot_no=line.lot_no,
+            quantity=line.quantity,
+            from_location_id=line.from_location_id,
+            to_location_id=line.to_location_id,
+            unit_cost=cost,
+            doc_type=posting.doc_type,
+            doc_ref=posting.doc_ref,
+            reason=posting.reason,
+            actor=principal.actor,
+            created_at=row.created_at,
+        )
+        for line, cost, row in zip(lines, costs, rows, strict=True)
+    ]
+    return PostingResult(posting_id=posting_id, moves=moves, replayed=False)
+
+
+async def _load_context(
+    session: AsyncSession, lines: Sequence[MoveLine]
+) -> tuple[dict[int, _PartInfo], dict[int, _LocationInfo]]:
+    part_ids = sorted({line.part_id for line in lines})
+    location_ids = sorted({i for line in lines for i in (line.from_location_id, line.to_location_id)})
+    rows = await session.execute(_LOAD_CONTEXT, {"part_ids": part_ids, "location_ids": location_ids})
+    parts: dict[int, _PartInfo] = {}
+    locations: dict[int, _LocationInfo] = {}
+    for row in rows:
+        if row.tag == "p":
+            parts[row.id] = _PartInfo(precision=row.a, costing_method=row.b, avg_cost=row.c)
+        else:
+            code, _, frozen = row.d.partition("|")
+            locations[row.id] = _LocationInfo(code=code, kind=row.b, frozen_by=frozen or None, active=row.e)
+    return parts, locations
+
+
+def _validate(
+    posting: Posting, parts: dict[int, _PartInfo], locations: dict[int, _LocationInfo]
+) -> list[MoveLine]:
+    checked: list[MoveLine] = []
+    for n, line in enumerate(posting.lines):
+        where = ["lines", str(n)]
+        part = parts.get(line.part_id)
+        if part is None:
+            raise DomainError(ErrorCode.UNKNOWN_PART, f"part {line.part_id} does not exist", [*where, "part"])
+        quantity = validate_quantity(line.quantity, part.precision, "quantity")
+        consume = line.consume_reserved
+        if consume < 0 or consume > quantity:
+            raise DomainError(
+                ErrorCode.INVALID_QUANTITY, "reserved consumption must be within the quantity", where
+            )
+        source = locations.get(line.from_location_id)
+        target = locations.get(line.to_location_id)
+        if source is None or target is None:
+            missing = "fromLocation" if source is None else "toLocation"
+            raise DomainError(ErrorCode.UNKNOWN_LOCATION, "location does not exist", [*where, missing])
+        if line.from_location_id == line.to_location_id:
+            raise DomainError(ErrorCode.INVALID_LOCATION, "source and destination are the same", where)
+        for info, name in ((source, "fromLocation"), (target, "toLocation")):
+            if not info.active:
+                raise DomainError(ErrorCode.INVALID_LOCATION, f"location {info.code} is inactive", [*where, name])
+            if info.kind != LocationKind.VIRTUAL and not info.physical:
+                raise DomainError(
+                    ErrorCode.INVALID_LOCATION,
+                    f"location {info.code} is a {info.kind} and cannot hold stock",
+                    [*where, name],
+                )
+            if info.frozen_by and info.frozen_by != posting.frozen_by_allowed:
+                raise DomainError(
+                    ErrorCode.LOCATION_FROZEN,
+                    f"location {info.code} is frozen by count {info.frozen_by} until the count closes",
+                    [*where, name],
+                )
+        if not source.physical and not target.physical:
+            raise DomainError(
+                ErrorCode.INVALID_LOCATION, "a move needs at least one physical location", where
+            )
+        if line.unit_cost is not None and line.unit_cost < 0:
+            raise DomainError(ErrorCode.INVALID_INPUT, "unit cost must not be negative", [*where, "unitCost"])
+        if consume and not source.physical:
+            raise DomainError(ErrorCode.INVALID_INPUT, "only physical stock can be reserved", where)
+        checked.append(
+            MoveLine(
+                part_id=line.part_id,
+                from_location_id=line.from_location_id,
+                to_location_id=line.to_location_id,
+                quantity=quantity,
+                lot_no=line.lot_no.strip(),
+                unit_cost=line.unit_cost,
+                consume_reserved=consume,
+                received_on=line.received_on,
+                expiry_date=line.expiry_date,
+            )
+        )
+    return checked
+
+
+async def _unit_costs(
+    session: AsyncSession,
+    lines: list[MoveLine],
+    parts: dict[int, _PartInfo],
+    locations: dict[int, _LocationInfo],
+) -> list[Decimal]:
+    """Inbound goods with a price set the cost (and roll the moving average); everything else
+    leaves at the FIFO lot cost or the moving average, per the part's costing method."""
+    costs: list[Decimal | None] = []
+    averages = {part_id: info.avg_cost for part_id, info in parts.items()}
+    for line in sorted(lines, key=lambda item: item.part_id):
+        inbound = not locations[line.from_location_id].physical and line.unit_cost is not None
+        if inbound:
+            assert line.unit_cost is not None
+            averages[line.part_id] = (
+                await session.execute(
+                    _MOVING_AVERAGE, {"p": line.part_id, "q": line.quantity, "c": line.unit_cost}
+                )
+            ).scalar_one()
+            if line.lot_no:
+                await session.execute(
+                    _UPSERT_LOT,
+                    {
+                        "p": line.part_id,
+                        "lot": line.lot_no,
+                        "received_on": line.received_on or date.today(),
+                        "expiry": line.expiry_date,
+                        "c": line.unit_cost,
+                    },
+                )
+    lot_costs: dict[tuple[int, str], Decimal] = {}
+    fifo_parts = sorted({line.part_id for line in lines if line.lot_no and parts[line.part_id].costing_method == "fifo"})
+    if fifo_parts:
+        rows = await session.execute(_LOT_COSTS, {"part_ids": fifo_parts})
+        lot_costs = {(row.part_id, row.lot_no): row.unit_cost for row in rows}
+    for line in lines:
+        if line.unit_cost is not None and not locations[line.from_location_id].physical:
+            costs.append(line.unit_cost)
+        elif (line.part_id, line.lot_no) in lot_costs:
+            costs.append(lot_costs[(line.part_id, line.lot_no)])
+        else:
+            costs.append(averages[line.part_id])
+    return [cost if cost is not None else ZERO for cost in costs]
+
+
+async def _apply_balances(
+    session: AsyncSession, lines: list[MoveLine], locations: dict[int, _LocationInfo]
+) -> None:
+    deltas: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    consumed: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if locations[line.from_location_id].physical:
+            key = (line.part_id, line.from_location_id, line.lot_no)
+            deltas[key] -= line.quantity
+            consumed[key] += line.consume_reserved
+        if locations[line.to_location_id].physical:
+            deltas[(line.part_id, line.to_location_id, line.lot_no)] += line.quantity
+    for key in sorted(deltas):
+        part_id, location_id, lot_no = key
+        delta = deltas[key]
+        reserved = consumed.get(key, ZERO)
+        if delta < 0 or reserved:
+            take = -delta
+            taken = (
+                await session.execute(
+                    _TAKE, {"p": part_id, "l": location_id, "lot": lot_no, "q": take, "r": reserved}
+                )
+            ).first()
+            if taken is None:
+                available = (
+                    await session.execute(_AVAILABLE, {"p": part_id, "l": location_id, "lot": lot_no})
+                ).scalar_one()
+                lot_text = f" lot {lot_no}" if lot_no else ""
+                raise DomainError(
+                    ErrorCode.INSUFFICIENT_STOCK,
+                    f"only {available.normalize():f} available at {locations[location_id].code}{lot_text}, "
+                    f"{take.normalize():f} requested",
+                    ["quantity"],
+                )
+        elif delta > 0:
+            await session.execute(_PUT, {"p": part_id, "l": location_id, "lot": lot_no, "q": delta})
+
+
+async def _replay(session: AsyncSession, key: str, digest: str | None) -> PostingResult:
+    existing = (await session.execute(_EXISTING_POSTING, {"key": key})).one()
+    if existing.request_hash != digest:
+        raise DomainError(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "this idempotency key was already used for a different request",
+            ["idempotencyKey"],
+        )
+    rows = await session.execute(_POSTING_MOVES, {"posting_id": existing.id})
+    moves = [PostedMove(**row._mapping) for row in rows]
+    return PostingResult(posting_id=existing.id, moves=moves, replayed=True)

@@ -1,0 +1,157 @@
+"""Stock use cases for transports: move stock by codes, read stock levels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import DomainError, ErrorCode
+from domain.principal import Principal
+from domain.stock import ledger
+from domain.stock.policy import ensure_can_move, visible_path_filter
+
+
+@dataclass(frozen=True)
+class MoveStockCommand:
+    part_code: str
+    from_location_code: str
+    to_location_code: str
+    quantity: Decimal
+    lot_no: str = ""
+    reason: str | None = None
+    idempotency_key: str | None = None
+    unit_cost: Decimal | None = None
+
+
+_RESOLVE = text(
+    """
+    SELECT (SELECT id FROM part WHERE code = :part) AS part_id,
+           (SELECT id FROM location WHERE code = :src) AS from_id,
+           (SELECT path FROM location WHERE code = :src) AS from_path,
+           (SELECT id FROM location WHERE code = :dst) AS to_id,
+           (SELECT path FROM location WHERE code = :dst) AS to_path
+    """
+)
+
+
+def _clean_code(value: str, field: str) -> str:
+    code = value.strip().upper()
+    if not code or len(code) > 40:
+        raise DomainError(ErrorCode.INVALID_INPUT, "a code of 1 to 40 characters is required", [field])
+    return code
+
+
+async def move_stock(session: AsyncSession, principal: Principal, cmd: MoveStockCommand) -> ledger.PostingResult:
+    part_code = _clean_code(cmd.part_code, "partCode")
+    src = _clean_code(cmd.from_location_code, "fromLocationCode")
+    dst = _clean_code(cmd.to_location_code, "toLocationCode")
+    if cmd.idempotency_key is not None and not (1 <= len(cmd.idempotency_key) <= 200):
+        raise DomainError(ErrorCode.INVALID_INPUT, "idempotency key must be 1-200 characters", ["idempotencyKey"])
+    if cmd.reason is not None and len(cmd.reason) > 500:
+        raise DomainError(ErrorCode.INVALID_INPUT, "reason is limited to 500 characters", ["reason"])
+    if len(cmd.lot_no) > 64:
+        raise DomainError(ErrorCode.INVALID_INPUT, "lot number is limited to 64 characters", ["lotNo"])
+    row = (await session.execute(_RESOLVE, {"part": part_code, "src": src, "dst": dst})).one()
+    if row.part_id is None:
+        raise DomainError(ErrorCode.UNKNOWN_PART, f"no part with code {part_code}", ["partCode"])
+    if row.from_id is None or not principal.sees_path(row.from_path):
+        raise DomainError(ErrorCode.UNKNOWN_LOCATION, f"no location with code {src}", ["fromLocationCode"])
+    if row.to_id is None or not principal.sees_path(row.to_path):
+        raise DomainError(ErrorCode.UNKNOWN_LOCATION, f"no location with code {dst}", ["toLocationCode"])
+    ensure_can_move(principal)
+    line = ledger.MoveLine(
+        part_id=row.part_id,
+        from_location_id=row.from_id,
+        to_location_id=row.to_id,
+        quantity=cmd.quantity,
+        lot_no=cmd.lot_no,
+        unit_cost=cmd.unit_cost,
+        received_on=date.today(),
+    )
+    return await ledger.post(
+        session,
+        principal,
+        ledger.Posting(
+            doc_type="manual_move",
+            lines=[line],
+            reason=cmd.reason,
+            idempotency_key=cmd.idempotency_key,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class LotLevel:
+    lot_no: str
+    on_hand: Decimal
+    reserved: Decimal
+    received_on: date | None
+    expiry_date: date | None
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    part_id: int
+    location_id: int
+    on_hand: Decimal
+    reserved: Decimal
+    lots: tuple[LotLevel, ...]
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+_STOCK_BY_PARTS = """
+    SELECT b.part_id, b.location_id, b.lot_no, b.on_hand, b.reserved, l.received_on, l.expiry_date
+      FROM stock_balance b
+      JOIN location loc ON loc.id = b.location_id
+      LEFT JOIN lot l ON l.part_id = b.part_id AND l.lot_no = b.lot_no
+     WHERE b.part_id = ANY(:part_ids) AND b.on_hand > 0 {extra}
+     ORDER BY b.part_id, loc.code, l.received_on NULLS FIRST, b.lot_no
+"""
+
+
+async def stock_levels_for_parts(
+    session: AsyncSession,
+    principal: Principal,
+    part_ids: Sequence[int],
+    location_codes: Sequence[str] | None = None,
+) -> dict[int, list[StockLevel]]:
+    """Stock per location for many parts in one statement (what a DataLoader batches)."""
+    params: dict[str, object] = {"part_ids": list(part_ids)}
+    extra = ""
+    if location_codes:
+        extra += " AND loc.code = ANY(:codes)"
+        params["codes"] = [code.strip().upper() for code in location_codes]
+    scope_sql, scope_params = visible_path_filter(principal, "loc.path")
+    extra += scope_sql
+    params.update(scope_params)
+    rows = await session.execute(text(_STOCK_BY_PARTS.format(extra=extra)), params)
+    grouped: dict[tuple[int, int], list[LotLevel]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.part_id, row.location_id)].append(
+            LotLevel(row.lot_no, row.on_hand, row.reserved, row.received_on, row.expiry_date)
+        )
+    result: dict[int, list[StockLevel]] = defaultdict(list)
+    for (part_id, location_id), lots in grouped.items():
+        result[part_id].append(
+            StockLevel(
+                part_id=part_id,
+                location_id=location_id,
+                on_hand=sum((lot.on_hand for lot in lots), Decimal(0)),
+                reserved=sum((lot.reserved for lot in lots), Decimal(0)),
+                lots=tuple(lots),
+            )
+        )
+    return result

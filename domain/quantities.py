@@ -50,3 +50,10 @@ def validate_money(value: object, field: str, *, allow_zero: bool = True) -> Dec
     if isinstance(exponent, int) and -exponent > 4:
         raise DomainError(ErrorCode.INVALID_INPUT, "amount allows at most 4 decimal places", [field])
     return number
+
+
+def tidy(value: Decimal) -> Decimal:
+    """Drop storage padding (30.000000 → 30, 2.250000 → 2.25) without scientific notation."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

@@ -30,18 +30,26 @@ class Mutation(StockMutations):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
+    cost_rule = cost_limit_rule(settings.graphql_max_cost)
+
+    def parser_cache() -> ParserCache:
+        return ParserCache(maxsize=1000)
+
+    def validation_cache() -> ValidationCache:
+        return ValidationCache(maxsize=1000)
+
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=[Part, Location, Supplier, StockMove],
         extensions=[
-            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            ParserCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-            AddValidationRules([cost_limit_rule(settings.graphql_max_cost)]),
-            ValidationCache(maxsize=1000),
-            MaskErrors(should_mask_error=should_mask),
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            parser_cache,
+            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            lambda: AddValidationRules([cost_rule]),
+            validation_cache,
+            lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )
 

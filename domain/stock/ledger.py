@@ -172,25 +172,77 @@ _AVAILABLE = text(
 
 _MOVING_AVERAGE = text(
     """
-    UPDATE part SET avg_cost = CASE WHEN t.q + CAST(:q AS numeric) > 0
-                                    THEN round((t.q * part.avg_cost + CAST(:q AS numeric) * CAST(:c AS numeric))
-                                               / (t.q + CAST(:q AS numeric)), 6)
-                                    ELSE CAST(:c AS numeric) END
-      FROM (SELECT coalesce(sum(on_hand), 0) AS q FROM stock_balance WHERE part_id = :p) AS t
-     WHERE part.id = :p
-    RETURNING part.avg_cost
+    WITH inbound AS (
+        SELECT part_id, sum(q) AS q, sum(q * c) AS v
+          FROM unnest(CAST(:part_ids AS int[]), CAST(:quantities AS numeric[]), CAST(:costs AS numeric[]))
+               AS t(part_id, q, c)
+         GROUP BY part_id
+    ), held AS (
+        SELECT i.part_id, coalesce((SELECT sum(on_hand) FROM stock_balance b WHERE b.part_id = i.part_id), 0) AS q
+          FROM inbound i
+    )
+    UPDATE part SET avg_cost = CASE WHEN h.q + i.q > 0
+                                    THEN round((h.q * part.avg_cost + i.v) / (h.q + i.q), 6)
+                                    ELSE part.avg_cost END
+      FROM inbound i JOIN held h ON h.part_id = i.part_id
+     WHERE part.id = i.part_id
+    RETURNING part.id, part.avg_cost
     """
 )
 
-_UPSERT_LOT = text(
+_UPSERT_LOTS = text(
     """
     INSERT INTO lot (part_id, lot_no, received_on, expiry_date, unit_cost)
-    VALUES (:p, :lot, :received_on, :expiry, :c)
+    SELECT DISTINCT ON (part_id, lot_no) part_id, lot_no, received_on, expiry_date, unit_cost
+      FROM unnest(CAST(:part_ids AS int[]), CAST(:lots AS text[]), CAST(:received AS date[]),
+                  CAST(:expiry AS date[]), CAST(:costs AS numeric[]))
+           AS t(part_id, lot_no, received_on, expiry_date, unit_cost)
+     ORDER BY part_id, lot_no
     ON CONFLICT (part_id, lot_no) DO UPDATE
        SET expiry_date = coalesce(lot.expiry_date, excluded.expiry_date),
-           unit_cost = coalesce(lot.unit_cost, excluded.unit_cost)
+           unit_cost = coalesce(lot.unit_cost, excluded.unit_cost),
+           received_on = least(lot.received_on, excluded.received_on)
     """
 )
+
+# Set-based variants for large postings (opening stock, imports): lock rows in key order first,
+# then change them with one statement each way.
+_LOCK_KEYS = text(
+    """
+    SELECT b.part_id FROM stock_balance b
+      JOIN unnest(CAST(:p AS int[]), CAST(:l AS int[]), CAST(:lot AS text[])) AS k(p, l, lot)
+        ON b.part_id = k.p AND b.location_id = k.l AND b.lot_no = k.lot
+     ORDER BY b.part_id, b.location_id, b.lot_no
+       FOR UPDATE OF b
+    """
+)
+
+_TAKE_MANY = text(
+    """
+    UPDATE stock_balance b
+       SET on_hand = b.on_hand - d.q, reserved = b.reserved - d.r, last_move_at = now()
+      FROM unnest(CAST(:p AS int[]), CAST(:l AS int[]), CAST(:lot AS text[]),
+                  CAST(:q AS numeric[]), CAST(:r AS numeric[])) AS d(p, l, lot, q, r)
+     WHERE b.part_id = d.p AND b.location_id = d.l AND b.lot_no = d.lot
+       AND b.on_hand - b.reserved >= d.q - d.r AND b.reserved >= d.r
+    RETURNING b.part_id, b.location_id, b.lot_no
+    """
+)
+
+_PUT_MANY = text(
+    """
+    INSERT INTO stock_balance (part_id, location_id, lot_no, on_hand, reserved, last_move_at)
+    SELECT p, l, lot, q, 0, now()
+      FROM unnest(CAST(:p AS int[]), CAST(:l AS int[]), CAST(:lot AS text[]), CAST(:q AS numeric[]))
+           AS d(p, l, lot, q)
+     ORDER BY p, l, lot
+    ON CONFLICT (part_id, location_id, lot_no)
+    DO UPDATE SET on_hand = stock_balance.on_hand + excluded.on_hand, last_move_at = now()
+    """
+)
+
+# Up to this many balance rows a posting uses one statement per row; above, the set-based path.
+_ROW_BY_ROW_LIMIT = 8
 
 _LOT_COSTS = text(
     "SELECT part_id, lot_no, unit_cost FROM lot WHERE part_id = ANY(:part_ids) AND unit_cost IS NOT NULL"
@@ -394,41 +446,49 @@ async def _unit_costs(
 ) -> list[Decimal]:
     """Inbound goods with a price set the cost (and roll the moving average); everything else
     leaves at the FIFO lot cost or the moving average, per the part's costing method."""
-    costs: list[Decimal | None] = []
     averages = {part_id: info.avg_cost for part_id, info in parts.items()}
-    for line in sorted(lines, key=lambda item: item.part_id):
-        inbound = not locations[line.from_location_id].physical and line.unit_cost is not None
-        if inbound:
-            assert line.unit_cost is not None
-            averages[line.part_id] = (
-                await session.execute(
-                    _MOVING_AVERAGE, {"p": line.part_id, "q": line.quantity, "c": line.unit_cost}
-                )
-            ).scalar_one()
-            if line.lot_no:
-                await session.execute(
-                    _UPSERT_LOT,
-                    {
-                        "p": line.part_id,
-                        "lot": line.lot_no,
-                        "received_on": line.received_on or date.today(),
-                        "expiry": line.expiry_date,
-                        "c": line.unit_cost,
-                    },
-                )
+    inbound = [
+        line for line in lines if not locations[line.from_location_id].physical and line.unit_cost is not None
+    ]
+    if inbound:
+        rows = await session.execute(
+            _MOVING_AVERAGE,
+            {
+                "part_ids": [line.part_id for line in inbound],
+                "quantities": [line.quantity for line in inbound],
+                "costs": [line.unit_cost for line in inbound],
+            },
+        )
+        averages.update({row.id: row.avg_cost for row in rows})
+        lotted = [line for line in inbound if line.lot_no]
+        if lotted:
+            today = date.today()
+            await session.execute(
+                _UPSERT_LOTS,
+                {
+                    "part_ids": [line.part_id for line in lotted],
+                    "lots": [line.lot_no for line in lotted],
+                    "received": [line.received_on or today for line in lotted],
+                    "expiry": [line.expiry_date for line in lotted],
+                    "costs": [line.unit_cost for line in lotted],
+                },
+            )
     lot_costs: dict[tuple[int, str], Decimal] = {}
-    fifo_parts = sorted({line.part_id for line in lines if line.lot_no and parts[line.part_id].costing_method == "fifo"})
+    fifo_parts = sorted(
+        {line.part_id for line in lines if line.lot_no and parts[line.part_id].costing_method == "fifo"}
+    )
     if fifo_parts:
         rows = await session.execute(_LOT_COSTS, {"part_ids": fifo_parts})
         lot_costs = {(row.part_id, row.lot_no): row.unit_cost for row in rows}
+    costs: list[Decimal] = []
     for line in lines:
         if line.unit_cost is not None and not locations[line.from_location_id].physical:
             costs.append(line.unit_cost)
         elif (line.part_id, line.lot_no) in lot_costs:
             costs.append(lot_costs[(line.part_id, line.lot_no)])
         else:
-            costs.append(averages[line.part_id])
-    return [cost if cost is not None else ZERO for cost in costs]
+            costs.append(averages[line.part_id] if averages[line.part_id] is not None else ZERO)
+    return costs
 
 
 async def _apply_balances(
@@ -443,6 +503,9 @@ async def _apply_balances(
             consumed[key] += line.consume_reserved
         if locations[line.to_location_id].physical:
             deltas[(line.part_id, line.to_location_id, line.lot_no)] += line.quantity
+    if len(deltas) > _ROW_BY_ROW_LIMIT:
+        await _apply_balances_set_based(session, deltas, consumed, locations)
+        return
     for key in sorted(deltas):
         part_id, location_id, lot_no = key
         delta = deltas[key]
@@ -467,6 +530,54 @@ async def _apply_balances(
                 )
         elif delta > 0:
             await session.execute(_PUT, {"p": part_id, "l": location_id, "lot": lot_no, "q": delta})
+
+
+async def _apply_balances_set_based(
+    session: AsyncSession,
+    deltas: dict[tuple[int, int, str], Decimal],
+    consumed: dict[tuple[int, int, str], Decimal],
+    locations: dict[int, _LocationInfo],
+) -> None:
+    keys = sorted(deltas)
+    await session.execute(
+        _LOCK_KEYS, {"p": [k[0] for k in keys], "l": [k[1] for k in keys], "lot": [k[2] for k in keys]}
+    )
+    takes = [k for k in keys if deltas[k] < 0 or consumed.get(k)]
+    if takes:
+        rows = await session.execute(
+            _TAKE_MANY,
+            {
+                "p": [k[0] for k in takes],
+                "l": [k[1] for k in takes],
+                "lot": [k[2] for k in takes],
+                "q": [-deltas[k] if deltas[k] < 0 else ZERO for k in takes],
+                "r": [consumed.get(k, ZERO) for k in takes],
+            },
+        )
+        done = {(row.part_id, row.location_id, row.lot_no) for row in rows}
+        for key in takes:
+            if key not in done:
+                part_id, location_id, lot_no = key
+                available = (
+                    await session.execute(_AVAILABLE, {"p": part_id, "l": location_id, "lot": lot_no})
+                ).scalar_one()
+                raise DomainError(
+                    ErrorCode.INSUFFICIENT_STOCK,
+                    f"only {available.normalize():f} available at {locations[location_id].code}"
+                    f"{' lot ' + lot_no if lot_no else ''}, {(-deltas[key]).normalize():f} requested",
+                    ["quantity"],
+                )
+    puts = [k for k in keys if deltas[k] > 0]
+    if puts:
+        await session.execute(
+            _PUT_MANY,
+            {
+                "p": [k[0] for k in puts],
+                "l": [k[1] for k in puts],
+                "lot": [k[2] for k in puts],
+                "q": [deltas[k] for k in puts],
+            },
+        )
 
 
 async def _replay(session: AsyncSession, key: str, digest: str | None) -> PostingResult:

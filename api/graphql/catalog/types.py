@@ -18,6 +18,7 @@ from api.graphql.catalog.loaders import (
 from api.graphql.context import Context
 from api.graphql.relay import Node, to_global_id
 from domain.catalog.models import Part as PartModel
+from domain.quantities import tidy
 from domain.catalog.models import Supplier as SupplierModel
 
 if TYPE_CHECKING:
@@ -99,11 +100,11 @@ class Part(Node):
             uom_precision=m.uom_precision,
             photo_url=m.photo_url,
             manual_url=m.manual_url,
-            purchase_price=m.purchase_price,
-            sale_price=m.sale_price,
+            purchase_price=tidy(m.purchase_price),
+            sale_price=tidy(m.sale_price),
             currency=m.currency,
             costing_method=m.costing_method,
-            average_cost=m.avg_cost,
+            average_cost=tidy(m.avg_cost),
             abc_class=m.abc_class,
             lead_time_days=m.lead_time_days,
             moq=m.moq,

@@ -15,6 +15,7 @@ from api.graphql.errors import UserError
 from api.graphql.org.loaders import location_by_id
 from api.graphql.org.types import Location
 from api.graphql.relay import Node, to_global_id
+from domain.quantities import tidy
 from domain.stock.ledger import PostedMove
 from domain.stock.service import StockLevel as StockLevelModel
 
@@ -40,16 +41,16 @@ class StockLevel:
     @classmethod
     def from_domain(cls, level: StockLevelModel) -> StockLevel:
         return cls(
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-            available=level.available,
+            on_hand=tidy(level.on_hand),
+            reserved=tidy(level.reserved),
+            available=tidy(level.available),
             location_id=level.location_id,
             lots=[
                 LotLevel(
                     lot_no=lot.lot_no,
-                    on_hand=lot.on_hand,
-                    reserved=lot.reserved,
-                    available=lot.available,
+                    on_hand=tidy(lot.on_hand),
+                    reserved=tidy(lot.reserved),
+                    available=tidy(lot.available),
                     received_on=lot.received_on,
                     expiry_date=lot.expiry_date,
                 )
@@ -84,8 +85,8 @@ class StockMove(Node):
         return cls(
             id=to_global_id("StockMove", move.id),
             lot_no=move.lot_no,
-            quantity=move.quantity,
-            unit_cost=move.unit_cost,
+            quantity=tidy(move.quantity),
+            unit_cost=tidy(move.unit_cost),
             value=move.value,
             doc_type=move.doc_type,
             doc_ref=move.doc_ref,

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             revision = await current_revision(engine)
-        except Exception:  # noqa: BLE001 - readiness reports any database failure as not ready
+        except Exception:
             log.warning("readiness check: database unreachable", exc_info=True)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         if revision != expected_revision:

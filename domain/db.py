@@ -70,7 +70,9 @@ def create_engine(url: str, settings: Settings | None = None) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping round trip per checkout: SQLAlchemy invalidates the pool on the first
+        # disconnect error, so after a database restart only in-flight requests fail.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "ims", "jit": "off"}},
     )

@@ -39,8 +39,9 @@ async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None
         async def add(code: str, zh: str, en: str, kind: str, parent: str | None, **extra: object) -> Location:
             parent_loc = None if parent is None else await session.get(Location, ids[parent])
             path = code if parent_loc is None else f"{parent_loc.path}/{code}"
-            loc = Location(code=code, name_zh=zh, name_en=en, kind=kind, parent_id=parent_loc and parent_loc.id,
-                           path=path, **extra)
+            loc = Location(
+                code=code, name_zh=zh, name_en=en, kind=kind, parent_id=parent_loc and parent_loc.id, path=path, **extra
+            )
             session.add(loc)
             await session.flush()
             if kind in ("store", "warehouse"):
@@ -59,8 +60,14 @@ async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None
         for zone in "ABC":
             await add(f"WH-{zone}", f"{zone}区", f"Zone {zone}", "zone", "WH")
             for n in (1, 2):
-                await add(f"WH-{zone}-01-0{n}", f"{zone}区01排0{n}位", f"Bin {zone}-01-0{n}", "bin", f"WH-{zone}",
-                          bin_capacity=500)
+                await add(
+                    f"WH-{zone}-01-0{n}",
+                    f"{zone}区01排0{n}位",
+                    f"Bin {zone}-01-0{n}",
+                    "bin",
+                    f"WH-{zone}",
+                    bin_capacity=500,
+                )
         for vk in ("supplier", "workshop", "adjustment", "transit", "scrap", "customer"):
             await add(f"V-{vk.upper()}", vk, vk.title(), "virtual", "HQ", virtual_kind=vk)
 
@@ -68,17 +75,37 @@ async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None
             session.add(SiteDistance(from_site_id=ids["S-BJ01"], to_site_id=ids[other], km=Decimal(km)))
             session.add(SiteDistance(from_site_id=ids[other], to_site_id=ids["S-BJ01"], km=Decimal(km)))
 
-        supplier = Supplier(code="SUP-01", name_zh="华北制动系统有限公司", name_en="North Brake Systems",
-                            city="天津", lead_time_days_mean=Decimal(5), lead_time_days_std=Decimal("1.5"),
-                            on_time_rate=Decimal("0.92"))
+        supplier = Supplier(
+            code="SUP-01",
+            name_zh="华北制动系统有限公司",
+            name_en="North Brake Systems",
+            city="天津",
+            lead_time_days_mean=Decimal(5),
+            lead_time_days_std=Decimal("1.5"),
+            on_time_rate=Decimal("0.92"),
+        )
         session.add(supplier)
         await session.flush()
         part_ids: dict[str, int] = {}
         for code, barcode, zh, en, cat, uom, prec, price, costing in PARTS:
-            part = Part(code=code, barcode=barcode, name_zh=zh, name_en=en, category=cat, uom=uom,
-                        uom_precision=prec, purchase_price=Decimal(price), sale_price=Decimal(price) * 2,
-                        costing_method=costing, primary_supplier_id=supplier.id, lead_time_days=5, moq=1,
-                        pack_size=1, abc_class=code[-1], spec="测试规格")
+            part = Part(
+                code=code,
+                barcode=barcode,
+                name_zh=zh,
+                name_en=en,
+                category=cat,
+                uom=uom,
+                uom_precision=prec,
+                purchase_price=Decimal(price),
+                sale_price=Decimal(price) * 2,
+                costing_method=costing,
+                primary_supplier_id=supplier.id,
+                lead_time_days=5,
+                moq=1,
+                pack_size=1,
+                abc_class=code[-1],
+                spec="测试规格",
+            )
             session.add(part)
             await session.flush()
             part_ids[code] = part.id
@@ -115,5 +142,6 @@ async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None
             if qty
             for price in [next(p[7] for p in PARTS if p[0] == code)]
         ]
-        await ledger.post(session, system, ledger.Posting(doc_type="opening_balance", lines=lines,
-                                                           idempotency_key="seed-opening"))
+        await ledger.post(
+            session, system, ledger.Posting(doc_type="opening_balance", lines=lines, idempotency_key="seed-opening")
+        )

@@ -65,7 +65,11 @@ def cost_limit_rule(max_cost: int) -> type[ValidationRule]:
             return LIST_SIZE if isinstance(unwrapped, GraphQLList) else 1
 
         def _cost(
-            self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None, factor: int, seen: frozenset[str]
+            self,
+            selections: SelectionSetNode | None,
+            parent: GraphQLNamedType | None,
+            factor: int,
+            seen: frozenset[str],
         ) -> int:
             if selections is None:
                 return 0

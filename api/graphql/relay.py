@@ -82,7 +82,9 @@ class Connection(Generic[T]):
     total_count: int | None = None
 
 
-def connection(nodes: list[T], keys: list[str], has_next: bool, after: str | None, total: int | None = None) -> Connection[T]:
+def connection(
+    nodes: list[T], keys: list[str], has_next: bool, after: str | None, total: int | None = None
+) -> Connection[T]:
     edges = [Edge(cursor=encode_cursor(key), node=node) for node, key in zip(nodes, keys, strict=True)]
     return Connection(
         edges=edges,

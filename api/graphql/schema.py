@@ -30,7 +30,13 @@ class Mutation(StockMutations):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or get_settings()
-    cost_rule = cost_limit_rule(settings.graphql_max_cost)
+    # Rule classes are built once: the validation cache is keyed by them, so a limiter built per
+    # request (a new class each time) would silently disable the cache.
+    static_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        cost_limit_rule(settings.graphql_max_cost),
+    ]
 
     def parser_cache() -> ParserCache:
         return ParserCache(maxsize=1000)
@@ -45,9 +51,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             parser_cache,
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-            lambda: AddValidationRules([cost_rule]),
+            lambda: AddValidationRules(static_rules),
             validation_cache,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],

@@ -171,9 +171,7 @@ class PartLocationPolicy(Base):
 
     __tablename__ = "part_location_policy"
     __table_args__ = (
-        CheckConstraint(
-            "safety_stock >= 0 AND reorder_point >= 0 AND max_stock >= 0", name="policy_non_negative"
-        ),
+        CheckConstraint("safety_stock >= 0 AND reorder_point >= 0 AND max_stock >= 0", name="policy_non_negative"),
         Index("ix_part_location_policy_location", "location_id"),
     )
 

@@ -80,9 +80,7 @@ def _apply_filter(stmt: Select[tuple[Part]], flt: PartFilter) -> Select[tuple[Pa
         stmt = stmt.where(Part.active.is_(flt.active))
     if flt.supplier_code:
         supplier_ids = select(Supplier.id).where(Supplier.code == flt.supplier_code.upper())
-        stmt = stmt.where(
-            or_(Part.primary_supplier_id.in_(supplier_ids), Part.backup_supplier_id.in_(supplier_ids))
-        )
+        stmt = stmt.where(or_(Part.primary_supplier_id.in_(supplier_ids), Part.backup_supplier_id.in_(supplier_ids)))
     if flt.vehicle_make or flt.vehicle_model:
         conditions = [PartFitment.part_id == Part.id, VehicleModel.id == PartFitment.vehicle_model_id]
         if flt.vehicle_make:

@@ -42,9 +42,7 @@ SITE_KINDS = frozenset({LocationKind.STORE, LocationKind.WAREHOUSE})
 class Location(Base):
     __tablename__ = "location"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('company','region','store','warehouse','zone','bin','virtual')", name="kind_valid"
-        ),
+        CheckConstraint("kind IN ('company','region','store','warehouse','zone','bin','virtual')", name="kind_valid"),
         CheckConstraint("(kind = 'virtual') = (virtual_kind IS NOT NULL)", name="virtual_kind_iff_virtual"),
         Index("ix_location_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )

@@ -244,9 +244,7 @@ _PUT_MANY = text(
 # Up to this many balance rows a posting uses one statement per row; above, the set-based path.
 _ROW_BY_ROW_LIMIT = 8
 
-_LOT_COSTS = text(
-    "SELECT part_id, lot_no, unit_cost FROM lot WHERE part_id = ANY(:part_ids) AND unit_cost IS NOT NULL"
-)
+_LOT_COSTS = text("SELECT part_id, lot_no, unit_cost FROM lot WHERE part_id = ANY(:part_ids) AND unit_cost IS NOT NULL")
 
 _INSERT_POSTING = text(
     """
@@ -377,9 +375,7 @@ async def _load_context(
     return parts, locations
 
 
-def _validate(
-    posting: Posting, parts: dict[int, _PartInfo], locations: dict[int, _LocationInfo]
-) -> list[MoveLine]:
+def _validate(posting: Posting, parts: dict[int, _PartInfo], locations: dict[int, _LocationInfo]) -> list[MoveLine]:
     checked: list[MoveLine] = []
     for n, line in enumerate(posting.lines):
         where = ["lines", str(n)]
@@ -389,9 +385,7 @@ def _validate(
         quantity = validate_quantity(line.quantity, part.precision, "quantity")
         consume = line.consume_reserved
         if consume < 0 or consume > quantity:
-            raise DomainError(
-                ErrorCode.INVALID_QUANTITY, "reserved consumption must be within the quantity", where
-            )
+            raise DomainError(ErrorCode.INVALID_QUANTITY, "reserved consumption must be within the quantity", where)
         source = locations.get(line.from_location_id)
         target = locations.get(line.to_location_id)
         if source is None or target is None:
@@ -415,9 +409,7 @@ def _validate(
                     [*where, name],
                 )
         if not source.physical and not target.physical:
-            raise DomainError(
-                ErrorCode.INVALID_LOCATION, "a move needs at least one physical location", where
-            )
+            raise DomainError(ErrorCode.INVALID_LOCATION, "a move needs at least one physical location", where)
         if line.unit_cost is not None and line.unit_cost < 0:
             raise DomainError(ErrorCode.INVALID_INPUT, "unit cost must not be negative", [*where, "unitCost"])
         if consume and not source.physical:
@@ -447,9 +439,7 @@ async def _unit_costs(
     """Inbound goods with a price set the cost (and roll the moving average); everything else
     leaves at the FIFO lot cost or the moving average, per the part's costing method."""
     averages = {part_id: info.avg_cost for part_id, info in parts.items()}
-    inbound = [
-        line for line in lines if not locations[line.from_location_id].physical and line.unit_cost is not None
-    ]
+    inbound = [line for line in lines if not locations[line.from_location_id].physical and line.unit_cost is not None]
     if inbound:
         rows = await session.execute(
             _MOVING_AVERAGE,
@@ -491,9 +481,7 @@ async def _unit_costs(
     return costs
 
 
-async def _apply_balances(
-    session: AsyncSession, lines: list[MoveLine], locations: dict[int, _LocationInfo]
-) -> None:
+async def _apply_balances(session: AsyncSession, lines: list[MoveLine], locations: dict[int, _LocationInfo]) -> None:
     deltas: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     consumed: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -513,9 +501,7 @@ async def _apply_balances(
         if delta < 0 or reserved:
             take = -delta
             taken = (
-                await session.execute(
-                    _TAKE, {"p": part_id, "l": location_id, "lot": lot_no, "q": take, "r": reserved}
-                )
+                await session.execute(_TAKE, {"p": part_id, "l": location_id, "lot": lot_no, "q": take, "r": reserved})
             ).first()
             if taken is None:
                 available = (

@@ -86,6 +86,28 @@ async def move_stock(session: AsyncSession, principal: Principal, cmd: MoveStock
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LocationRow:
+    """A location as read alongside stock: plain data, no ORM identity-map cost on the hot path."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+    virtual_kind: str | None
+    parent_id: int | None
+    site_id: int | None
+    path: str
+    city: str | None
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    bin_capacity: int | None
+    frozen_by: str | None
+    active: bool
+
+
 @dataclass(frozen=True)
 class LotLevel:
     lot_no: str
@@ -103,6 +125,7 @@ class LotLevel:
 class StockLevel:
     part_id: int
     location_id: int
+    location: LocationRow
     on_hand: Decimal
     reserved: Decimal
     lots: tuple[LotLevel, ...]
@@ -113,7 +136,9 @@ class StockLevel:
 
 
 _STOCK_BY_PARTS = """
-    SELECT b.part_id, b.location_id, b.lot_no, b.on_hand, b.reserved, l.received_on, l.expiry_date
+    SELECT b.part_id, b.location_id, b.lot_no, b.on_hand, b.reserved, l.received_on, l.expiry_date,
+           loc.code, loc.name_zh, loc.name_en, loc.kind, loc.virtual_kind, loc.parent_id, loc.site_id, loc.path,
+           loc.city, loc.latitude, loc.longitude, loc.address, loc.bin_capacity, loc.frozen_by, loc.active
       FROM stock_balance b
       JOIN location loc ON loc.id = b.location_id
       LEFT JOIN lot l ON l.part_id = b.part_id AND l.lot_no = b.lot_no
@@ -128,7 +153,8 @@ async def stock_levels_for_parts(
     part_ids: Sequence[int],
     location_codes: Sequence[str] | None = None,
 ) -> dict[int, list[StockLevel]]:
-    """Stock per location for many parts in one statement (what a DataLoader batches)."""
+    """Stock per location for many parts in one statement (what a DataLoader batches), with the
+    location rows themselves, so showing where the stock is costs no second query."""
     params: dict[str, object] = {"part_ids": list(part_ids)}
     extra = ""
     if location_codes:
@@ -139,7 +165,27 @@ async def stock_levels_for_parts(
     params.update(scope_params)
     rows = await session.execute(text(_STOCK_BY_PARTS.format(extra=extra)), params)
     grouped: dict[tuple[int, int], list[LotLevel]] = defaultdict(list)
+    locations: dict[int, LocationRow] = {}
     for row in rows:
+        if row.location_id not in locations:
+            locations[row.location_id] = LocationRow(
+                id=row.location_id,
+                code=row.code,
+                name_zh=row.name_zh,
+                name_en=row.name_en,
+                kind=row.kind,
+                virtual_kind=row.virtual_kind,
+                parent_id=row.parent_id,
+                site_id=row.site_id,
+                path=row.path,
+                city=row.city,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                address=row.address,
+                bin_capacity=row.bin_capacity,
+                frozen_by=row.frozen_by,
+                active=row.active,
+            )
         grouped[(row.part_id, row.location_id)].append(
             LotLevel(row.lot_no, row.on_hand, row.reserved, row.received_on, row.expiry_date)
         )
@@ -149,6 +195,7 @@ async def stock_levels_for_parts(
             StockLevel(
                 part_id=part_id,
                 location_id=location_id,
+                location=locations[location_id],
                 on_hand=sum((lot.on_hand for lot in lots), Decimal(0)),
                 reserved=sum((lot.reserved for lot in lots), Decimal(0)),
                 lots=tuple(lots),

@@ -53,8 +53,18 @@ async def test_lookup_statement_count_is_bounded(gql, app) -> None:
         statements.clear()
         # More stocked locations must not add statements.
         for loc in ("S-BJ01", "S-SH01", "WH-B-01-01"):
-            await gql(MOVE, {"input": {"partCode": "BRK-0001-A", "fromLocationCode": "V-ADJUSTMENT",
-                                       "toLocationCode": loc, "quantity": "1", "unitCost": "180"}})
+            await gql(
+                MOVE,
+                {
+                    "input": {
+                        "partCode": "BRK-0001-A",
+                        "fromLocationCode": "V-ADJUSTMENT",
+                        "toLocationCode": loc,
+                        "quantity": "1",
+                        "unitCost": "180",
+                    }
+                },
+            )
         statements.clear()
         data = await gql(LOOKUP, {"code": "BRK-0001-A"})
         assert len(data["part"]["stock"]) == 7
@@ -64,8 +74,16 @@ async def test_lookup_statement_count_is_bounded(gql, app) -> None:
 
 
 async def test_move_stock_and_replay(gql) -> None:
-    variables = {"input": {"partCode": "BRK-0001-A", "fromLocationCode": "S-BJ03", "toLocationCode": "S-BJ01",
-                           "quantity": "5", "idempotencyKey": "k-1", "reason": "customer waiting"}}
+    variables = {
+        "input": {
+            "partCode": "BRK-0001-A",
+            "fromLocationCode": "S-BJ03",
+            "toLocationCode": "S-BJ01",
+            "quantity": "5",
+            "idempotencyKey": "k-1",
+            "reason": "customer waiting",
+        }
+    }
     first = (await gql(MOVE, variables))["moveStock"]
     assert first["errors"] == [] and not first["replayed"]
     assert first["move"]["fromLocation"]["code"] == "S-BJ03" and first["move"]["quantity"] == "5"
@@ -99,15 +117,33 @@ async def test_bad_input_gets_typed_errors(gql, patch, code, field) -> None:
 
 
 async def test_unparseable_quantity_is_a_graphql_error_not_a_500(client) -> None:
-    response = await client.post("/graphql", json={"query": MOVE, "variables": {"input": {
-        "partCode": "BRK-0001-A", "fromLocationCode": "S-BJ03", "toLocationCode": "S-BJ01", "quantity": "abc"}}})
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": MOVE,
+            "variables": {
+                "input": {
+                    "partCode": "BRK-0001-A",
+                    "fromLocationCode": "S-BJ03",
+                    "toLocationCode": "S-BJ01",
+                    "quantity": "abc",
+                }
+            },
+        },
+    )
     assert response.status_code == 200
     assert "errors" in response.json()
 
 
 async def test_concurrent_api_moves_never_oversell(gql) -> None:
-    variables = {"input": {"partCode": "BRK-0001-A", "fromLocationCode": "S-BJ02", "toLocationCode": "V-WORKSHOP",
-                           "quantity": "1"}}
+    variables = {
+        "input": {
+            "partCode": "BRK-0001-A",
+            "fromLocationCode": "S-BJ02",
+            "toLocationCode": "V-WORKSHOP",
+            "quantity": "1",
+        }
+    }
     results = await asyncio.gather(*(gql(MOVE, variables) for _ in range(40)))
     codes = [r["moveStock"]["errors"][0]["code"] if r["moveStock"]["errors"] else "ok" for r in results]
     assert codes.count("ok") == 15 and codes.count("INSUFFICIENT_STOCK") == 25
@@ -140,14 +176,15 @@ async def test_limits(gql, client) -> None:
     assert "cost" in abuse["errors"][0]["message"] and abuse["data"] is None
     too_big = await gql("{ parts(first: 201) { edges { node { code } } } }", expect_errors=True)
     assert "between 1 and 200" in too_big["errors"][0]["message"]
-    deep = "{ part(code: \"BRK-0001-A\") { " + "substitutes { " * 15 + "code" + " }" * 15 + " } }"
+    deep = '{ part(code: "BRK-0001-A") { ' + "substitutes { " * 15 + "code" + " }" * 15 + " } }"
     assert "exceeds maximum operation depth" in (await gql(deep, expect_errors=True))["errors"][0]["message"]
-    aliases = "{ " + " ".join(f"a{n}: part(code: \"BRK-0001-A\") {{ code }}" for n in range(40)) + " }"
+    aliases = "{ " + " ".join(f'a{n}: part(code: "BRK-0001-A") {{ code }}' for n in range(40)) + " }"
     assert "aliases" in (await gql(aliases, expect_errors=True))["errors"][0]["message"].lower()
     costly = "{ parts(first: 200) { edges { node { substitutes { substitutes { stock { lots { lotNo } } } } } } } }"
     assert "cost" in (await gql(costly, expect_errors=True))["errors"][0]["message"]
-    huge = await client.post("/graphql", content=b"{" + b" " * 2_000_000 + b"}",
-                             headers={"content-type": "application/json"})
+    huge = await client.post(
+        "/graphql", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
     assert huge.status_code == 413
     bad_json = await client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400

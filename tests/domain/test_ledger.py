@@ -125,8 +125,10 @@ async def test_moving_average_and_fifo_costs(sessions) -> None:
     issued = await _move(sessions, MoveStockCommand("FLT-0001-C", "S-BJ01", "V-WORKSHOP", Decimal(10)))
     assert issued.moves[0].unit_cost == Decimal(30)
     # FIFO part: the lot keeps its own cost.
-    await _move(sessions, MoveStockCommand("BRK-0002-A", "V-SUPPLIER", "S-BJ01", Decimal(5), lot_no="L2402",
-                                           unit_cost=Decimal(300)))
+    await _move(
+        sessions,
+        MoveStockCommand("BRK-0002-A", "V-SUPPLIER", "S-BJ01", Decimal(5), lot_no="L2402", unit_cost=Decimal(300)),
+    )
     old = await _move(sessions, MoveStockCommand("BRK-0002-A", "S-BJ01", "V-WORKSHOP", Decimal(1), lot_no="L2401"))
     new = await _move(sessions, MoveStockCommand("BRK-0002-A", "S-BJ01", "V-WORKSHOP", Decimal(1), lot_no="L2402"))
     assert old.moves[0].unit_cost == Decimal(260) and new.moves[0].unit_cost == Decimal(300)

@@ -18,8 +18,8 @@ from api.graphql.catalog.loaders import (
 from api.graphql.context import Context
 from api.graphql.relay import Node, to_global_id
 from domain.catalog.models import Part as PartModel
-from domain.quantities import tidy
 from domain.catalog.models import Supplier as SupplierModel
+from domain.quantities import tidy
 
 if TYPE_CHECKING:
     from api.graphql.stock.types import StockLevel
@@ -115,8 +115,10 @@ class Part(Node):
             superseded_by_id=m.superseded_by_id,
         )
 
-    @strawberry.field(description="Stock per location (only locations holding stock), with lots. "
-                      "Filter with `locationCodes`; one round trip for any number of locations.")
+    @strawberry.field(
+        description="Stock per location (only locations holding stock), with lots. "
+        "Filter with `locationCodes`; one round trip for any number of locations."
+    )
     async def stock(
         self, info: Info[Context, None], location_codes: list[str] | None = None
     ) -> list[Annotated[StockLevel, strawberry.lazy("api.graphql.stock.types")]]:

@@ -12,6 +12,7 @@ from api.graphql.context import Context
 from api.graphql.org.loaders import location_by_id
 from api.graphql.relay import Node, to_global_id
 from domain.org.models import Location as LocationModel
+from domain.stock.service import LocationRow
 
 
 @strawberry.enum
@@ -53,7 +54,7 @@ class Location(Node):
     pk: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, m: LocationModel) -> Location:
+    def from_model(cls, m: LocationModel | LocationRow) -> Location:
         return cls(
             id=to_global_id("Location", m.id),
             pk=m.id,
@@ -73,14 +74,18 @@ class Location(Node):
         )
 
     @strawberry.field
-    async def parent(self, info: Info[Context, None]) -> Annotated[Location, strawberry.lazy("api.graphql.org.types")] | None:
+    async def parent(
+        self, info: Info[Context, None]
+    ) -> Annotated[Location, strawberry.lazy("api.graphql.org.types")] | None:
         if self.parent_id is None:
             return None
         found = await location_by_id(info.context).load(self.parent_id)
         return Location.from_model(found) if found and info.context.principal.sees_path(found.path) else None
 
     @strawberry.field(description="The store or warehouse this location belongs to.")
-    async def site(self, info: Info[Context, None]) -> Annotated[Location, strawberry.lazy("api.graphql.org.types")] | None:
+    async def site(
+        self, info: Info[Context, None]
+    ) -> Annotated[Location, strawberry.lazy("api.graphql.org.types")] | None:
         if self.site_id is None:
             return None
         if self.site_id == self.pk:

@@ -36,7 +36,7 @@ class StockLevel:
     reserved: Decimal
     available: Decimal
     lots: list[LotLevel]
-    location_id: strawberry.Private[int]
+    location: Location
 
     @classmethod
     def from_domain(cls, level: StockLevelModel) -> StockLevel:
@@ -44,7 +44,7 @@ class StockLevel:
             on_hand=tidy(level.on_hand),
             reserved=tidy(level.reserved),
             available=tidy(level.available),
-            location_id=level.location_id,
+            location=Location.from_model(level.location),
             lots=[
                 LotLevel(
                     lot_no=lot.lot_no,
@@ -57,12 +57,6 @@ class StockLevel:
                 for lot in level.lots
             ],
         )
-
-    @strawberry.field
-    async def location(self, info: Info[Context, None]) -> Location:
-        found = await location_by_id(info.context).load(self.location_id)
-        assert found is not None
-        return Location.from_model(found)
 
 
 @strawberry.type(description="One immutable line of the stock ledger.")

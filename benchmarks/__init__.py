@@ -1,0 +1,1 @@
+"""Reproducible performance scripts; each prints its figures as JSON (see docs/benchmarks.md)."""

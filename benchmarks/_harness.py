@@ -1,0 +1,147 @@
+"""Shared benchmark plumbing: a live server in a subprocess and a lean closed-loop HTTP client.
+
+The client speaks HTTP/1.1 keep-alive over raw asyncio streams so that, on a 2-core machine, the
+load generator costs as little CPU as possible and the figures measure the server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("benchmarks need DATABASE_URL pointing at a database with the demo data (`ims demo`)")
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(workers: int = 1) -> Iterator[int]:
+    port = free_port()
+    env = {**os.environ, "IMS_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "ims"), "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                    s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    if b"200" in s.recv(100):
+                        break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not become ready")
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class LoadResult:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+async def _client(
+    port: int,
+    body_for: Callable[[random.Random], bytes],
+    stop_at: float,
+    result: LoadResult,
+    seed: int,
+    check: Callable[[bytes], bool],
+) -> None:
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < stop_at:
+            body = body_for(rng)
+            request = (
+                b"POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            payload = await reader.readexactly(length)
+            elapsed = time.perf_counter() - started
+            if head.startswith(b"HTTP/1.1 200") and check(payload):
+                result.latencies.append(elapsed)
+            else:
+                result.errors += 1
+    finally:
+        writer.close()
+
+
+async def closed_loop(
+    port: int,
+    body_for: Callable[[random.Random], bytes],
+    *,
+    concurrency: int,
+    seconds: float,
+    check: Callable[[bytes], bool] = lambda payload: b'"errors"' not in payload,
+) -> LoadResult:
+    result = LoadResult()
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(*(_client(port, body_for, stop_at, result, n, check) for n in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def gql_body(query: str, variables: dict[str, object]) -> bytes:
+    return json.dumps({"query": query, "variables": variables}).encode()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def emit(figures: dict[str, object]) -> None:
+    print(json.dumps(figures, indent=2, ensure_ascii=False))

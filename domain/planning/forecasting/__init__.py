@@ -1,0 +1,1 @@
+"""Demand forecasting internals; import from :mod:`domain.planning.forecast` instead."""

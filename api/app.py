@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from api.auth import principal_for
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
-from api.migrations import current_revision, head_revision
+from api.migrations import current_revisions, head_revisions
 from api.observability import RequestContextMiddleware
 from domain.db import create_engine, resolve_database_url, session_factory
 from domain.settings import Settings, get_settings
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     url = database_url or resolve_database_url(settings)
     engine = create_engine(url, settings)
     sessions = session_factory(engine)
-    expected_revision = head_revision()
+    expected_revisions = head_revisions()
 
     graphql = IMSGraphQL(
         sessions,
@@ -67,16 +67,21 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         try:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            revision = await current_revision(engine)
+            revisions = await current_revisions(engine)
         except Exception:
             log.warning("readiness check: database unreachable", exc_info=True)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        if revision != expected_revision:
+        if revisions != expected_revisions:
             return JSONResponse(
-                {"status": "unavailable", "database": "ok", "migrations": revision, "expected": expected_revision},
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "migrations": sorted(revisions),
+                    "expected": sorted(expected_revisions),
+                },
                 status_code=503,
             )
-        return JSONResponse({"status": "ready", "database": "ok", "migrations": revision})
+        return JSONResponse({"status": "ready", "database": "ok", "migrations": sorted(revisions)})
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

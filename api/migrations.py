@@ -22,22 +22,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config("postgresql+asyncpg://unused/x")).get_current_head() or ""
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("postgresql+asyncpg://unused/x")).get_heads())
 
 
 def upgrade(url: str) -> None:
     """Run pending migrations (`ims serve` does this once, before it starts any worker)."""
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
 
 async def upgrade_async(url: str) -> None:
     await asyncio.to_thread(upgrade, url)
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
+async def current_revisions(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         exists = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
         if exists is None:
-            return None
-        return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            return set()
+        return set((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars())

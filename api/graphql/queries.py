@@ -16,7 +16,7 @@ from domain.org import service as org
 
 
 @strawberry.type
-class Query:
+class CoreQueries:
     @strawberry.field(description="A part by its code.")
     async def part(self, info: Info[Context, None], code: str) -> Part | None:
         async with info.context.read() as session:

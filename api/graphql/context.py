@@ -22,6 +22,7 @@ V = TypeVar("V")
 class Context:
     request: Request
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
     principal: Principal
     settings: Settings
     request_id: str
@@ -32,7 +33,7 @@ class Context:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A short read session. Each loader batch gets its own, because resolvers of one request
         run concurrently and an AsyncSession must not be shared between tasks."""
-        async with self.sessions() as session:
+        async with self.read_sessions() as session:
             yield session
 
     @asynccontextmanager

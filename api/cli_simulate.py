@@ -7,7 +7,7 @@ mounted as ``ims simulate`` with ``app.add_typer(simulate_app, name="simulate")`
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,15 +15,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from domain.planning.sim_inputs import SimInputs, from_monthly_csv, run_policies
-from domain.planning.simulate import SimulationResult, TradeoffPoint, plot_tradeoff, sweep_service_targets
+from domain.planning.sim_inputs import SimInputs, from_demo, from_monthly_csv, run_policies
+from domain.planning.simulate import SimulationResult
+from domain.planning.tradeoff import TradeoffPoint, plot_tradeoff, sweep_service_targets
 
 simulate_app = typer.Typer(help="Policy simulator: IMS replenishment vs the manual routine.", add_completion=False)
 
 SWEEP_LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
 
 
-class PolicyChoice(str, Enum):
+class PolicyChoice(StrEnum):
     ims = "ims"
     naive = "naive"
     both = "both"
@@ -33,13 +34,15 @@ def load_inputs(data: str, months: int, seed: int = 0) -> SimInputs:
     """``demo`` builds the demo dataset; anything else is a monthly long-format CSV path."""
     if data == "demo":
         from domain.demo.generate import generate
-        from domain.planning.sim_inputs import from_demo
 
         return from_demo(generate())
     path = Path(data)
     if not path.is_file():
         raise typer.BadParameter(f"{data}: not 'demo' and not a file", param_hint="--data")
-    return from_monthly_csv(path, seed=seed, months_replay=months)
+    try:
+        return from_monthly_csv(path, seed=seed, months_replay=months)
+    except ValueError as exc:  # DemandFileError names line, column and value
+        raise typer.BadParameter(str(exc), param_hint="--data") from None
 
 
 def _table(results: dict[str, SimulationResult]) -> Table:
@@ -104,7 +107,6 @@ def simulate_command(
     Console().print(_table(results))
     if chart is not None:
         Console().print(f"chart written to {chart}")
-
 
 
 if __name__ == "__main__":

@@ -169,6 +169,9 @@ def check() -> None:
 
 
 def _mount_optional() -> None:
+    from api.cli_plan import plan_app
+
+    app.add_typer(plan_app, name="plan")
     try:
         from api.cli_forecast import forecast_app
 

@@ -17,6 +17,8 @@ from api.graphql.catalog.types import Part, Supplier
 from api.graphql.errors import should_mask
 from api.graphql.limits import cost_limit_rule
 from api.graphql.org.types import Location
+from api.graphql.planning.mutations import PlanningMutations
+from api.graphql.planning.queries import PlanningQueries
 from api.graphql.queries import CoreQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.types import StockMove
@@ -25,12 +27,12 @@ from domain.settings import Settings, get_settings
 
 # Each area contributes a queries class and a mutations class; the root types inherit them all.
 @strawberry.type
-class Query(CoreQueries):
+class Query(CoreQueries, PlanningQueries):
     pass
 
 
 @strawberry.type
-class Mutation(StockMutations):
+class Mutation(StockMutations, PlanningMutations):
     pass
 
 

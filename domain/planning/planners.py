@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from domain.planning.demand_profile import DemandHistory, estimate_profile, window_factor
 from domain.planning.policy import (
     CostParams,
+    ReplenishmentPlan,
     ServiceTargets,
     effective_lead_time,
     plan_replenishment,
@@ -97,6 +98,9 @@ class Plan:
     via_warehouse: bool = False
     reserve: IntArray | None = None
     keep: IntArray | None = None
+    # What the daily planning run stores and shows beside the levels (the IMS planner fills them).
+    detail: ReplenishmentPlan | None = None
+    daily_rate: FloatArray | None = None
 
 
 class Planner(Protocol):
@@ -204,7 +208,18 @@ class ImsPlanner:
         if self.return_excess_days is not None:
             keep = np.where(routed, 0, np.maximum(rp.max_stock, 0) + np.ceil(level_h * self.return_excess_days))
             keep = keep.astype(np.int64)
-        return Plan(rp.reorder_point, rp.order_qty, routed, "position", rp.max_stock, True, reserve, keep)
+        return Plan(
+            rp.reorder_point,
+            rp.order_qty,
+            routed,
+            "position",
+            rp.max_stock,
+            True,
+            reserve,
+            keep,
+            detail=rp,
+            daily_rate=level_h,
+        )
 
 
 def nice_round_up(x: ArrayLike) -> IntArray:

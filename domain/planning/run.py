@@ -199,7 +199,8 @@ async def run_planning(
     run_id = (
         await session.execute(
             text(
-                "INSERT INTO planning_run (as_of, status, series, suggestions, actor) VALUES (:d, 'running', 0, 0, :a) RETURNING id"
+                "INSERT INTO planning_run (as_of, status, series, suggestions, actor) "
+                "VALUES (:d, 'running', 0, 0, :a) RETURNING id"
             ),
             {"d": today, "a": principal.actor},
         )

@@ -100,7 +100,8 @@ class Plan:
     keep: IntArray | None = None
     # What the daily planning run stores and shows beside the levels (the IMS planner fills them).
     detail: ReplenishmentPlan | None = None
-    daily_rate: FloatArray | None = None
+    daily_rate: FloatArray | None = None  # demand the location plans for (pooled at the warehouse)
+    own_rate: FloatArray | None = None  # the location's own demand forecast, before pooling
 
 
 class Planner(Protocol):
@@ -219,6 +220,7 @@ class ImsPlanner:
             keep,
             detail=rp,
             daily_rate=level_h,
+            own_rate=level,
         )
 
 

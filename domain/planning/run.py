@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.planning.demand_profile import DemandHistory
 from domain.planning.forecast import classify
-from domain.planning.planners import ImsPlanner, SeriesInfo
+from domain.planning.planners import ImsPlanner, Plan, SeriesInfo
 from domain.planning.policy import Priority, suggestion_priority
 from domain.principal import Principal
 
@@ -177,6 +177,37 @@ def _csv(rows: list[tuple[object, ...]]) -> io.BytesIO:
     return io.BytesIO(buffer.getvalue().encode())
 
 
+def _warehouse_series(inputs: _Inputs) -> np.ndarray:
+    """For each series, the series of the same part at the (first) warehouse, or -1."""
+    n_sites = len(inputs.site_ids)
+    part_of = np.repeat(np.arange(len(inputs.part_ids)), n_sites)
+    wh_sites = np.flatnonzero(inputs.site_is_warehouse)
+    if not wh_sites.size:
+        return np.full(part_of.size, -1, dtype=np.int64)
+    return part_of * n_sites + int(wh_sites[0])
+
+
+def plan_series(inputs: _Inputs, today: date, planner: ImsPlanner) -> Plan:
+    """The pure step: levels for every series from the history before `today`."""
+    n_sites = len(inputs.site_ids)
+    part_of = np.repeat(np.arange(len(inputs.part_ids)), n_sites)
+    info = SeriesInfo.build(
+        inputs.unit_cost,
+        inputs.lead_mean,
+        inputs.lead_std,
+        inputs.on_time,
+        moq=np.maximum(inputs.moq, 1).astype(np.int64),
+        pack_size=np.maximum(inputs.pack, 1).astype(np.int64),
+        warehouse=_warehouse_series(inputs),
+        group=part_of,
+    )
+    return planner.plan(inputs.history, today, today - timedelta(days=WINDOW_DAYS), info)
+
+
+async def load_inputs(session: AsyncSession, today: date) -> _Inputs:
+    return await _load(session, today)
+
+
 async def run_planning(
     session: AsyncSession,
     principal: Principal,
@@ -207,27 +238,13 @@ async def run_planning(
     ).scalar_one()
     inputs = await _load(session, today)
     lap("read history")
-
+    plan = plan_series(inputs, today, planner)
+    detail = plan.detail
+    assert detail is not None and plan.daily_rate is not None
     n_sites = len(inputs.site_ids)
     n_series = len(inputs.part_ids) * n_sites
-    part_of = np.repeat(np.arange(len(inputs.part_ids)), n_sites)
+    warehouse = _warehouse_series(inputs)
     wh_sites = np.flatnonzero(inputs.site_is_warehouse)
-    warehouse = np.full(n_series, -1, dtype=np.int64)
-    if wh_sites.size:
-        warehouse = part_of * n_sites + int(wh_sites[0])
-    info = SeriesInfo.build(
-        inputs.unit_cost,
-        inputs.lead_mean,
-        inputs.lead_std,
-        inputs.on_time,
-        moq=np.maximum(inputs.moq, 1).astype(np.int64),
-        pack_size=np.maximum(inputs.pack, 1).astype(np.int64),
-        warehouse=warehouse,
-        group=part_of,
-    )
-    plan = planner.plan(inputs.history, today, today - timedelta(days=WINDOW_DAYS), info)
-    assert plan.detail is not None and plan.daily_rate is not None
-    detail = plan.detail
     classes = classify(inputs.monthly).labels
     lap("forecast and levels")
 
@@ -320,7 +337,7 @@ async def _write(
     site_col = np.tile(inputs.site_ids, len(inputs.part_ids))
     detail = plan.detail
     scale = inputs.scale
-    rate = _dec(plan.daily_rate, scale)
+    rate = _dec(plan.own_rate if plan.own_rate is not None else plan.daily_rate, scale)
     ltd_mean = _dec(detail.ltd_mean, scale)
     ltd_var = _dec(detail.ltd_var, scale * scale)
     lead = [f"{v:.2f}" for v in inputs.lead_mean.tolist()]

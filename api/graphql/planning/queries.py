@@ -8,7 +8,9 @@ from strawberry.types import Info
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
 from api.graphql.planning.types import (
+    AccuracyGroup,
     DemandForecast,
+    ForecastAccuracy,
     PlanningParameters,
     ReplenishmentSuggestion,
     SuggestionFilter,
@@ -18,6 +20,7 @@ from domain.catalog import service as catalog
 from domain.errors import DomainError
 from domain.org import service as org
 from domain.planning import service
+from domain.planning.accuracy import MAPE_UNDEFINED, accuracy_report
 
 
 async def _part_and_site(info: Info[Context, None], session, part_code: str, location_code: str):  # type: ignore[no-untyped-def]
@@ -85,3 +88,29 @@ class PlanningQueries:
                 return None
             policy, history = await service.policy_with_history(session, part.id, location.id)
         return PlanningParameters.build(policy, history) if policy else None
+
+    @strawberry.field(description="Forecast vs actual over the last months: MASE, RMSSE, bias; MAPE where defined.")
+    async def forecast_accuracy(
+        self, info: Info[Context, None], group_by: AccuracyGroup = AccuracyGroup.CLASS, months: int = 6
+    ) -> list[ForecastAccuracy]:
+        try:
+            async with info.context.read() as session:
+                rows = await accuracy_report(session, info.context.principal, group_by=group_by.value, months=months)
+        except DomainError as error:
+            raise PublicError(error.message) from None
+        return [
+            ForecastAccuracy(
+                key=r.key,
+                series=r.series,
+                scored_series=r.scored,
+                mase=r.mase,
+                rmsse=r.rmsse,
+                bias=r.bias,
+                scaled_bias=r.scaled_bias,
+                mape=r.mape,
+                mape_defined=r.mape_defined,
+                mape_note=None if r.mape_defined else MAPE_UNDEFINED,
+                worsening_series=r.worsening,
+            )
+            for r in rows[:500]
+        ]

@@ -234,3 +234,26 @@ class PinPlanningParametersInput:
 class PinPlanningParametersPayload:
     parameters: PlanningParameters | None
     errors: list[UserError]
+
+
+@strawberry.enum
+class AccuracyGroup(Enum):
+    PART = "part"
+    LOCATION = "location"
+    CLASS = "class"
+    METHOD = "method"
+
+
+@strawberry.type(description="Forecast accuracy of a group of series over the last months.")
+class ForecastAccuracy:
+    key: str
+    series: int
+    scored_series: int = strawberry.field(description="Series with a non-zero naive scale (MASE is defined).")
+    mase: float | None
+    rmsse: float | None
+    bias: float | None = strawberry.field(description="Mean error in units; positive means over-forecasting.")
+    scaled_bias: float | None
+    mape: float | None = strawberry.field(description="Only where every actual is positive; see mapeNote.")
+    mape_defined: bool
+    mape_note: str | None
+    worsening_series: int = strawberry.field(description="Series whose recent scaled error got significantly worse.")

@@ -119,3 +119,22 @@ async def test_only_buyers_decide(sessions) -> None:
         with pytest.raises(DomainError) as err:
             await service.decide_suggestions(s, staff, [page[0].id], approve=True)
         assert err.value.code == ErrorCode.FORBIDDEN
+
+
+async def test_accuracy_from_backfilled_snapshots(sessions) -> None:
+    from domain.planning.accuracy import _month_start, accuracy_report, snapshot_forecasts
+
+    await _history(sessions)
+    async with sessions() as s, s.begin():
+        for back in range(6, 0, -1):
+            await snapshot_forecasts(s, SYSTEM, _month_start(TODAY, back))
+    async with sessions() as s:
+        rows = await accuracy_report(s, SYSTEM, group_by="location", months=6, today=TODAY)
+    by_key = {r.key: r for r in rows}
+    bj01 = by_key["S-BJ01"]
+    # Two pads a day, every day: the forecast is near perfect, the naive scale is tiny but positive.
+    assert bj01.bias is not None and abs(bj01.bias) < 10
+    # Filters sell on a few days only: some months have zero actuals, so MAPE must be undefined.
+    assert not bj01.mape_defined and bj01.mape is None
+    with pytest.raises(DomainError):
+        await accuracy_report(s, SYSTEM, group_by="colour", months=6, today=TODAY)

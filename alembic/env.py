@@ -19,14 +19,28 @@ def _url() -> str:
     return config.attributes.get("url") or resolve_database_url()
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The job queue's tables belong to procrastinate (revision 0008), not to our metadata:
+    autogenerate must not propose dropping them."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        compare_type=True,
+        include_name=_include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, compare_type=True, include_name=_include_name
+    )
     with context.begin_transaction():
         context.run_migrations()
 

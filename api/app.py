@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,16 +17,23 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
-from api.auth import principal_for
+from api.auth import Authenticated, GraphQLGate
+from api.exports import export_download
+from api.graphql.alerts.hub import NotificationHub
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.graphql.ws import ANONYMOUS, SubscriptionGate, WsContext, authenticate_init_payload
 from api.migrations import current_revisions, head_revisions
+from api.oauth.routes import exception_handlers, oauth_routes
+from api.oauth.runtime import AuthRuntime
 from api.observability import RequestContextMiddleware
+from domain.audit.service import Origin
 from domain.db import create_engine, read_session_factory, resolve_database_url, session_factory
 from domain.settings import Settings, get_settings
+from integrations.http import integration_routes
 
 log = logging.getLogger("ims.app")
 
@@ -42,15 +52,29 @@ class IMSGraphQL(GraphQL[Context, None]):
         self.settings = settings
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(
+        # GraphQLGate (HTTP) or SubscriptionGate (WebSocket, maybe still anonymous) authenticated
+        # the request before strawberry saw it.
+        auth: Authenticated | None = request.state.auth
+        request_id = request.scope.get("state", {}).get("request_id", "-")
+        websocket = request.scope["type"] == "websocket"
+        return (WsContext if websocket else Context)(
             request=request,
-            response=response,
+            response=None if websocket else response,  # no status code or headers to set mid-stream
             sessions=self.sessions,
             read_sessions=self.read_sessions,
-            principal=await principal_for(request),
+            principal=auth.principal if auth else ANONYMOUS,
             settings=self.settings,
-            request_id=request.scope.get("state", {}).get("request_id", "-"),
+            request_id=request_id,
+            auth_method=auth.method if auth else "none",
+            origin=Origin(request_id=request_id, ip=request.client.host if request.client else None),
         )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """A browser's subscription authenticates with the token in `connection_init`."""
+        if context.principal is ANONYMOUS and isinstance(context, WsContext):
+            auth = await authenticate_init_payload(context.request, context.connection_params or {})
+            context.principal, context.auth_method = auth.principal, auth.method
+        return await super().on_ws_connect(context)
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Starlette:
@@ -67,7 +91,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         settings,
         graphql_ide="graphiql",
         allow_queries_via_get=False,
-        multipart_uploads_enabled=False,
+        # Import files are uploaded (multipart). Safe here: GraphQLGate demands a bearer token or the
+        # session's X-CSRFToken on every POST, and uploads have their own size limit (below).
+        multipart_uploads_enabled=True,
     )
 
     async def healthz(request: Request) -> Response:
@@ -98,7 +124,21 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            await app.state.auth.keys()  # the first request should not pay for loading the signing keys
+        except Exception:
+            log.warning("signing keys not loaded at start-up; retrying on first use", exc_info=True)
+        jobs = None
+        if os.environ.get("IMS_INPROCESS_WORKER") == "1":  # `ims serve --worker`
+            from integrations.jobs.worker import run_worker
+
+            jobs = asyncio.create_task(run_worker(url, concurrency=2, install_signal_handlers=False))
         yield
+        if jobs is not None:
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await jobs
+        await app.state.notification_hub.close()
         await engine.dispose()
 
     app = Starlette(
@@ -106,12 +146,25 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", GraphQLGate(graphql), methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", SubscriptionGate(graphql)),
+            Route("/exports/{token}", export_download, methods=["GET"]),
+            *oauth_routes(),
+            *integration_routes(),
         ],
-        middleware=[Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                RequestContextMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                upload_max_bytes=settings.max_upload_bytes,
+            )
+        ],
         lifespan=lifespan,
+        exception_handlers=exception_handlers,
     )
     app.state.engine = engine
+    app.state.notification_hub = NotificationHub(url)
+    app.state.auth = AuthRuntime(sessions, read_sessions, settings)
     app.state.sessions = sessions
     app.state.read_sessions = read_sessions
     app.state.settings = settings

@@ -85,6 +85,16 @@ def demo(
     for key, value in counts.items():
         table.add_row(key, f"{value:,}")
     console.print(table)
+    _announce_demo_user(url)
+
+
+def _announce_demo_user(url: str) -> None:
+    """A fresh demo gets one HQ-operations user with a random password, shown once, so GraphiQL can
+    be signed into at once (there are no default credentials)."""
+    from api.cli_identity import create_demo_user
+
+    username, password = asyncio.run(create_demo_user(url))
+    console.print(f"Sign in to GraphiQL as [bold]{username}[/bold] / [bold]{password}[/bold] (shown once).")
 
 
 @app.command()
@@ -94,6 +104,11 @@ def serve(
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes (no shared in-process state)."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Apply migrations before serving."),
+    job_worker: bool | None = typer.Option(
+        None,
+        "--worker/--no-worker",
+        help="Also run the job worker in the API process (default: on with --demo, off otherwise).",
+    ),
 ) -> None:
     """Start the API server (GraphQL at /graphql)."""
     import uvicorn
@@ -108,6 +123,12 @@ def serve(
         counts = asyncio.run(_load_demo(url, 42, False))
         if counts is not None:
             console.print(f"[green]Demo data loaded:[/green] {counts}")
+            _announce_demo_user(url)
+    run_jobs = demo_data if job_worker is None else job_worker
+    if run_jobs:
+        # Read by api.asgi in each server process: one in-process job worker per process.
+        os.environ["IMS_INPROCESS_WORKER"] = "1"
+        console.print("Job worker: running inside the server (planning, alerts, KPIs, notifications)")
     console.print(f"IMS listening on [bold]http://{host}:{port}[/bold] — GraphiQL at /graphql")
     uvicorn.run(
         "api.asgi:app",
@@ -169,6 +190,11 @@ def check() -> None:
 
 
 def _mount_optional() -> None:
+    from api.cli_identity import client_app, keys_app, user_app
+
+    app.add_typer(user_app, name="user")
+    app.add_typer(client_app, name="client")
+    app.add_typer(keys_app, name="keys")
     from api.cli_plan import plan_app
 
     app.add_typer(plan_app, name="plan")
@@ -182,6 +208,19 @@ def _mount_optional() -> None:
         from api.cli_simulate import simulate_app
 
         app.add_typer(simulate_app, name="simulate", help="Replay demand under a replenishment policy.")
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from api.cli_worker import jobs_app, worker
+
+        app.command("worker")(worker)
+        app.add_typer(jobs_app, name="jobs")
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from api.cli_data import mount
+
+        mount(app)  # import / export / cleanup / exchange
     except ImportError:  # pragma: no cover
         pass
 

@@ -51,11 +51,27 @@ def configure_logging(level: str = "INFO") -> None:
 
 class RequestContextMiddleware:
     """Gives every request an id (honouring a sane incoming X-Request-ID), echoes it back, times the
-    request, and refuses bodies larger than the configured limit with 413 before reading them."""
+    request, and refuses bodies larger than the configured limit with 413 before reading them.
+    Multipart uploads to `upload_paths` get the larger `upload_max_bytes` limit."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        upload_max_bytes: int | None = None,
+        upload_paths: frozenset[str] = frozenset({"/graphql"}),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_max_bytes = upload_max_bytes
+        self.upload_paths = upload_paths
+
+    def _limit(self, scope: Scope) -> int:
+        if self.upload_max_bytes and scope["path"] in self.upload_paths:
+            content_type = dict(scope["headers"]).get(b"content-type", b"")
+            if content_type.lower().startswith(b"multipart/form-data"):
+                return self.upload_max_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,15 +85,15 @@ class RequestContextMiddleware:
         status = 500
         path = scope["path"] if scope["path"] in _TRACKED_PATHS else "other"
 
+        limit = self._limit(scope)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _plain(send, 413, b'{"error":"request body too large"}', request_id)
             REQUESTS.labels(scope["method"], path, "413").inc()
             request_id_var.reset(token)
             return
 
         received = 0
-        limit = self.max_body_bytes
 
         async def guarded_receive() -> Message:
             nonlocal received

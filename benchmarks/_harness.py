@@ -1,4 +1,5 @@
-"""Shared benchmark plumbing: a live server in a subprocess and a lean closed-loop HTTP client.
+"""Shared benchmark plumbing: a live server in a subprocess, an OAuth client and its access token,
+and a lean closed-loop HTTP client.
 
 The client speaks HTTP/1.1 keep-alive over raw asyncio streams so that, on a 2-core machine, the
 load generator costs as little CPU as possible and the figures measure the server."""
@@ -68,6 +69,30 @@ def live_server(workers: int = 1) -> Iterator[int]:
             proc.kill()
 
 
+def obtain_token(port: int, scopes: str = "stock:read stock:write") -> str:
+    """Register a throw-away OAuth client (`ims client create`, on DATABASE_URL) and get an access token
+    from the live server with client credentials, as a partner would."""
+    import httpx
+
+    created = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "ims"), "client", "create", "--name", "benchmark", "--scopes", scopes, "--json"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    client = json.loads(created.stdout)
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/oauth/token",
+        data={"grant_type": "client_credentials", "scope": scopes},
+        auth=(client["client_id"], client["client_secret"]),
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
 @dataclass
 class LoadResult:
     latencies: list[float] = field(default_factory=list)
@@ -92,15 +117,21 @@ async def _client(
     result: LoadResult,
     seed: int,
     check: Callable[[bytes], bool],
+    token: str | None,
 ) -> None:
     rng = random.Random(seed)
+    auth = f"Authorization: Bearer {token}\r\n".encode() if token else b""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < stop_at:
             body = body_for(rng)
             request = (
                 b"POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                + auth
+                + b"Content-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
             )
             started = time.perf_counter()
             writer.write(request)
@@ -126,11 +157,12 @@ async def closed_loop(
     concurrency: int,
     seconds: float,
     check: Callable[[bytes], bool] = lambda payload: b'"errors"' not in payload,
+    token: str | None = None,
 ) -> LoadResult:
     result = LoadResult()
     started = time.perf_counter()
     stop_at = started + seconds
-    await asyncio.gather(*(_client(port, body_for, stop_at, result, n, check) for n in range(concurrency)))
+    await asyncio.gather(*(_client(port, body_for, stop_at, result, n, check, token) for n in range(concurrency)))
     result.seconds = time.perf_counter() - started
     return result
 

@@ -13,7 +13,7 @@ import uuid
 
 import asyncpg
 
-from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server
+from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server, obtain_token
 
 MUTATION = """mutation($input: MoveStockInput!) { moveStock(input: $input) { move { id } errors { code } } }"""
 CONCURRENCY = 16
@@ -79,8 +79,9 @@ def main() -> None:
         )
 
     with live_server(workers=WORKERS) as port:
-        asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=2, check=_ok))
-        result = asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=seconds, check=_ok))
+        token = obtain_token(port, "stock:write")
+        asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=2, check=_ok, token=token))
+        result = asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=seconds, check=_ok, token=token))
     emit(
         {
             "benchmark": "ledger_writes",

@@ -12,7 +12,7 @@ import time
 
 import asyncpg
 
-from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server
+from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server, obtain_token
 
 QUERY = """query Lookup($code: String!) { part(code: $code) { code nameZh
   stock { location { code name kind } onHand reserved available lots { lotNo onHand receivedOn } } } }"""
@@ -68,17 +68,14 @@ def main() -> None:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     codes = asyncio.run(_codes())
     with live_server(workers=1) as port:
+        token = obtain_token(port, "stock:read")
+
+        def body(rng: random.Random) -> bytes:
+            return gql_body(QUERY, {"code": rng.choice(codes)})
+
         # Warm-up: fill caches and pools before measuring.
-        asyncio.run(
-            closed_loop(
-                port, lambda rng: gql_body(QUERY, {"code": rng.choice(codes)}), concurrency=CONCURRENCY, seconds=2
-            )
-        )
-        api = asyncio.run(
-            closed_loop(
-                port, lambda rng: gql_body(QUERY, {"code": rng.choice(codes)}), concurrency=CONCURRENCY, seconds=seconds
-            )
-        )
+        asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=2, token=token))
+        api = asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=seconds, token=token))
     raw_latencies, raw_elapsed = asyncio.run(_raw(codes, min(seconds, 10)))
     raw_sorted = sorted(raw_latencies)
 

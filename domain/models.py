@@ -1,9 +1,37 @@
 """Import every context's tables so Alembic and tests see one complete metadata."""
 
+from domain.alerts import models as alerts_models
+from domain.analytics import models as analytics_models
+from domain.audit import models as audit_models
 from domain.catalog import models as catalog_models
+from domain.counting import models as counting_models
 from domain.db import Base
+from domain.events import models as events_models
+from domain.identity import models as identity_models
+from domain.integration import models as integration_models
+from domain.masterdata import models as masterdata_models
 from domain.org import models as org_models
 from domain.planning import models as planning_models
+from domain.purchasing import models as purchasing_models
 from domain.stock import models as stock_models
+from domain.transfers import models as transfers_models
+from domain.workshop import models as workshop_models
 
-__all__ = ["Base", "catalog_models", "org_models", "planning_models", "stock_models"]
+__all__ = [
+    "Base",
+    "alerts_models",
+    "analytics_models",
+    "audit_models",
+    "catalog_models",
+    "counting_models",
+    "events_models",
+    "identity_models",
+    "integration_models",
+    "masterdata_models",
+    "org_models",
+    "planning_models",
+    "purchasing_models",
+    "stock_models",
+    "transfers_models",
+    "workshop_models",
+]

@@ -36,6 +36,9 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     user_id: int | None = None
     client_id: str | None = None
+    # Each role with the subtree root it was assigned on, so a manager of one store who is staff at
+    # another approves only at the first (`location_paths` is their union, for visibility).
+    grants: tuple[tuple[Role, str], ...] = ()
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

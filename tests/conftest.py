@@ -21,6 +21,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.db import create_engine, normalise_url, session_factory
+from domain.identity import service as identity
+from domain.identity.keys import load_signing_keys, mint_access_token
+from domain.settings import get_settings
 from tests.seed import seed_small_company
 
 TEMPLATE = "ims_test_template"
@@ -128,24 +131,75 @@ async def app(db_url: str):  # type: ignore[no-untyped-def]
     from api.app import create_app
 
     application = create_app(database_url=db_url)
+    await application.state.auth.keys()  # what the lifespan does at start-up (ASGITransport skips it)
     yield application
     await application.state.engine.dispose()
 
 
+class Tokens:
+    """Access tokens minted through the domain (the same format /oauth/token issues), so tests act as
+    any seeded user (tests/seed.py USERS) or OAuth client without the browser flow."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def user(self, username: str, scopes: list[str] | None = None, ttl: int | None = None) -> str:
+        async with self.sessions() as session, session.begin():
+            keys = await load_signing_keys(session)
+            return await identity.mint_user_token(session, keys, get_settings(), username, scopes=scopes, ttl=ttl)
+
+    async def client(self, client_id: str, scope: str, ttl: int = 600, **claims: object) -> str:
+        settings = get_settings()
+        async with self.sessions() as session, session.begin():
+            keys = await load_signing_keys(session)
+        token, _ = mint_access_token(
+            keys,
+            issuer=str(claims.get("issuer", settings.oauth_issuer)),
+            audience=str(claims.get("audience", settings.oauth_audience)),
+            subject=client_id,
+            client_id=client_id,
+            scope=scope,
+            ttl=ttl,
+        )
+        return token
+
+
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+def tokens(sessions: async_sessionmaker[AsyncSession]) -> Tokens:
+    return Tokens(sessions)
+
+
+BASE_URL = "https://ims.test"
+
+
+@pytest.fixture
+async def anon_client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """No credentials at all."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ims.test") as c:
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture
+async def client(app, tokens: Tokens) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """Authenticated as the seeded HQ-operations user (who may do almost everything)."""
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {await tokens.user('hq.ops')}"}
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as c:
         yield c
 
 
 class GraphQLClient:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, headers: dict[str, str] | None = None) -> None:
         self.client = client
+        self.headers = headers or {}
 
     async def __call__(self, query: str, variables: dict | None = None, expect_errors: bool = False) -> dict:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
-        assert response.status_code == 200, response.text
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers
+        )
+        if not expect_errors:
+            assert response.status_code == 200, response.text
         body = response.json()
         if not expect_errors:
             assert "errors" not in body, body
@@ -156,3 +210,15 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def gql_as(client: httpx.AsyncClient, tokens: Tokens):  # type: ignore[no-untyped-def]
+    """`await gql_as("staff.bj01")` → a GraphQLClient acting as that seeded user (optionally with
+    limited `scopes`); `await gql_as(token=...)` → acting with any access token."""
+
+    async def make(username: str | None = None, *, scopes: list[str] | None = None, token: str | None = None):
+        bearer = token or await tokens.user(username or "hq.ops", scopes=scopes)
+        return GraphQLClient(client, {"Authorization": f"Bearer {bearer}"})
+
+    return make

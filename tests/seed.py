@@ -10,8 +10,10 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.catalog.models import Part, PartAlias, PartSubstitute, Supplier, SynonymTerm
+from domain.identity import service as identity
+from domain.identity.keys import load_signing_keys
 from domain.org.models import Location, SiteDistance
-from domain.principal import Principal
+from domain.principal import Principal, Role
 from domain.stock import ledger
 
 STORES = [
@@ -30,6 +32,30 @@ PARTS = [
     ("BCL-0001-B", "6901234567915", "电池冷却液", "Battery Coolant", "BCL", "L", 2, "45.50", "fifo"),
     ("FLT-0001-C", "6901234567922", "机油滤清器", "Oil Filter", "FLT", "PCS", 0, "28.00", "moving_average"),
 ]
+
+
+# One user per role (password TEST_PASSWORD); tests act as them with minted tokens (conftest).
+TEST_PASSWORD = "correct horse battery staple"
+USERS = {
+    "hq.ops": (Role.HQ_OPERATIONS, "HQ", None),
+    "staff.bj01": (Role.STORE_STAFF, "S-BJ01", None),
+    "manager.bj01": (Role.STORE_MANAGER, "S-BJ01", None),
+    "regional.north": (Role.REGIONAL_MANAGER, "R-N", None),
+    "finance": (Role.FINANCE, "HQ", None),
+    "admin": (Role.ADMIN, "HQ", None),
+    "supplier.sup01": (Role.SUPPLIER, None, "SUP-01"),
+}
+
+
+async def seed_users(sessions: async_sessionmaker[AsyncSession]) -> None:
+    system = Principal.system("seed")
+    async with sessions() as session, session.begin():
+        await load_signing_keys(session)
+        for username, (role, location, supplier) in USERS.items():
+            command = identity.CreateUserCommand(
+                username=username, password=TEST_PASSWORD, role=role, location_code=location, supplier_code=supplier
+            )
+            await identity.create_user(session, system, command)
 
 
 async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -145,3 +171,4 @@ async def seed_small_company(sessions: async_sessionmaker[AsyncSession]) -> None
         await ledger.post(
             session, system, ledger.Posting(doc_type="opening_balance", lines=lines, idempotency_key="seed-opening")
         )
+    await seed_users(sessions)

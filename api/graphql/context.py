@@ -11,11 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
+from domain.audit import service as audit
 from domain.principal import Principal
 from domain.settings import Settings
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class OperationInfo:
+    """What the authorization extension saw of the operation (used to label audit entries)."""
+
+    kind: str
+    root_fields: tuple[str, ...]
+    variables: dict[str, Any]
 
 
 @dataclass
@@ -28,6 +38,10 @@ class Context:
     request_id: str
     response: Any = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    # "bearer" or "session" (browser login); where the request came from, for the audit trail.
+    auth_method: str = "bearer"
+    origin: audit.Origin = field(default_factory=audit.Origin)
+    operation: OperationInfo | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -38,9 +52,43 @@ class Context:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction per mutation: everything or nothing."""
+        """One transaction per mutation: everything or nothing, its audit entry included. A mutation
+        that records no entry of its own (`audit`) gets a generic one — operation and variables,
+        secrets redacted — so no change is ever committed unaudited."""
         async with self.sessions() as session, session.begin():
             yield session
+            if not session.info.get(audit.AUDITED):
+                operation = self.operation
+                fields = ",".join(operation.root_fields) if operation else "unknown"
+                await audit.record(
+                    session,
+                    self.principal,
+                    f"graphql.{fields}",
+                    after={"variables": operation.variables if operation else {}},
+                    origin=self.origin,
+                )
+
+    async def audit(
+        self,
+        session: AsyncSession,
+        action: str,
+        *,
+        target_type: str | None = None,
+        target_id: str | int | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Record one audit entry in the mutation's transaction (call inside `write()`)."""
+        await audit.record(
+            session,
+            self.principal,
+            action,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after=after,
+            origin=self.origin,
+        )
 
     def loader(
         self, name: str, batch: Callable[[Context, Sequence[Any]], Awaitable[Sequence[Any]]]

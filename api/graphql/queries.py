@@ -5,13 +5,18 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.alerts.queries import ALERTS_NODE_TYPES, alerts_node
 from api.graphql.catalog.types import Part, PartFilter, Supplier
 from api.graphql.context import Context
+from api.graphql.counting.queries import COUNTING_NODE_TYPES, counting_node
+from api.graphql.identity.queries import IDENTITY_NODE_TYPES, identity_node
 from api.graphql.org.types import Location, LocationKind
+from api.graphql.purchasing.queries import PURCHASING_NODE_TYPES, purchasing_node
 from api.graphql.relay import Connection, Node, connection, decode_cursor, from_global_id, page_size
+from api.graphql.transfers.queries import TRANSFERS_NODE_TYPES, transfers_node
+from api.graphql.workshop.queries import WORKSHOP_NODE_TYPES, workshop_node
 from domain.catalog import service as catalog
-from domain.catalog.models import Part as PartModel
-from domain.catalog.models import Supplier as SupplierModel
+from domain.identity.policy import Permission, can
 from domain.org import service as org
 
 
@@ -20,13 +25,13 @@ class CoreQueries:
     @strawberry.field(description="A part by its code.")
     async def part(self, info: Info[Context, None], code: str) -> Part | None:
         async with info.context.read() as session:
-            found = await catalog.part_by_code(session, code)
+            found = await catalog.part_by_code(session, code, info.context.principal)
         return Part.from_model(found) if found else None
 
     @strawberry.field(description="A part by its barcode or QR value (what a scanner reads).")
     async def part_by_barcode(self, info: Info[Context, None], barcode: str) -> Part | None:
         async with info.context.read() as session:
-            found = await catalog.part_by_barcode(session, barcode)
+            found = await catalog.part_by_barcode(session, barcode, info.context.principal)
         return Part.from_model(found) if found else None
 
     @strawberry.field(description="Search parts by code, barcode, Chinese/English name, alias or synonym.")
@@ -55,6 +60,7 @@ class CoreQueries:
                 ),
                 first=size,
                 after_code=after_code,
+                principal=info.context.principal,
             )
         return connection(
             [Part.from_model(p) for p in page.items], [p.code for p in page.items], page.has_next, after, page.total
@@ -97,15 +103,29 @@ class CoreQueries:
         if not key.isdigit() or len(key) > 18:
             return None
         pk = int(key)
+        if type_name in COUNTING_NODE_TYPES:
+            return await counting_node(info, type_name, pk)
+        if type_name in ALERTS_NODE_TYPES:
+            return await alerts_node(info, type_name, pk)
+        if type_name in PURCHASING_NODE_TYPES:
+            return await purchasing_node(info, type_name, pk)
+        if type_name in IDENTITY_NODE_TYPES:
+            return await identity_node(info, type_name, pk)
+        if type_name in WORKSHOP_NODE_TYPES:
+            return await workshop_node(info, type_name, pk)
+        if type_name in TRANSFERS_NODE_TYPES:
+            return await transfers_node(info, type_name, pk)
+        principal = info.context.principal
         async with info.context.read() as session:
             if type_name == "Part":
-                part = await session.get(PartModel, pk)
+                part = await catalog.part_by_id(session, pk, principal)
                 return Part.from_model(part) if part else None
             if type_name == "Location":
                 found = await org.locations_by_ids(session, [pk])
                 loc = found.get(pk)
-                return Location.from_model(loc) if loc and info.context.principal.sees_path(loc.path) else None
+                visible = loc is not None and can(principal, Permission.LOCATION_READ) and principal.sees_path(loc.path)
+                return Location.from_model(loc) if loc and visible else None
             if type_name == "Supplier":
-                supplier = await session.get(SupplierModel, pk)
+                supplier = (await catalog.suppliers_by_ids(session, [pk], principal)).get(pk)
                 return Supplier.from_model(supplier) if supplier else None
         return None

@@ -13,26 +13,71 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.graphql.alerts.mutations import AlertMutations
+from api.graphql.alerts.queries import AlertQueries
+from api.graphql.alerts.subscriptions import AlertSubscriptions
+from api.graphql.analytics.mutations import AnalyticsMutations
+from api.graphql.analytics.queries import AnalyticsQueries
+from api.graphql.authz import AuthorizationExtension
 from api.graphql.catalog.types import Part, Supplier
+from api.graphql.counting.mutations import CountingMutations
+from api.graphql.counting.queries import CountingQueries
 from api.graphql.errors import should_mask
+from api.graphql.identity.mutations import IdentityMutations
+from api.graphql.identity.queries import IdentityQueries
 from api.graphql.limits import cost_limit_rule
+from api.graphql.masterdata.mutations import MasterdataMutations
+from api.graphql.masterdata.queries import MasterdataQueries
 from api.graphql.org.types import Location
 from api.graphql.planning.mutations import PlanningMutations
 from api.graphql.planning.queries import PlanningQueries
+from api.graphql.purchasing.mutations import PurchasingMutations
+from api.graphql.purchasing.queries import PurchasingQueries
 from api.graphql.queries import CoreQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.types import StockMove
+from api.graphql.transfers.mutations import TransferMutations
+from api.graphql.transfers.queries import TransferQueries
+from api.graphql.workshop.mutations import WorkshopMutations
+from api.graphql.workshop.queries import WorkshopQueries
 from domain.settings import Settings, get_settings
 
 
 # Each area contributes a queries class and a mutations class; the root types inherit them all.
 @strawberry.type
-class Query(CoreQueries, PlanningQueries):
+class Query(
+    CoreQueries,
+    PlanningQueries,
+    CountingQueries,
+    PurchasingQueries,
+    IdentityQueries,
+    WorkshopQueries,
+    TransferQueries,
+    MasterdataQueries,
+    AnalyticsQueries,
+    AlertQueries,
+):
     pass
 
 
 @strawberry.type
-class Mutation(StockMutations, PlanningMutations):
+class Mutation(
+    StockMutations,
+    PlanningMutations,
+    CountingMutations,
+    PurchasingMutations,
+    IdentityMutations,
+    WorkshopMutations,
+    TransferMutations,
+    MasterdataMutations,
+    AnalyticsMutations,
+    AlertMutations,
+):
+    pass
+
+
+@strawberry.type
+class Subscription(AlertSubscriptions):
     pass
 
 
@@ -55,12 +100,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Part, Location, Supplier, StockMove],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             parser_cache,
             lambda: AddValidationRules(static_rules),
             validation_cache,
+            AuthorizationExtension,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )

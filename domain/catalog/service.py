@@ -2,7 +2,10 @@
 
 Search matches code, barcode, both names and aliases, and expands trade synonyms first, so
 "制动片" finds parts named "刹车片" and "Brake Pad". Pages are keyset-paginated on the code, which
-is stable under inserts and cheap at any depth."""
+is stable under inserts and cheap at any depth.
+
+Reads take the acting `principal` (see `domain.catalog.policy`): a supplier sees only its parts and
+its own supplier record. `principal=None` is a trusted internal caller (jobs, importers)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,10 @@ from domain.catalog.models import (
     SynonymTerm,
     VehicleModel,
 )
+from domain.catalog.policy import can_read, part_clause, supplier_clause
 from domain.errors import DomainError, ErrorCode
+from domain.identity.policy import Permission, ensure
+from domain.principal import Principal
 from domain.settings import get_settings
 
 
@@ -71,7 +77,9 @@ async def expand_synonyms(session: AsyncSession, term: str) -> list[str]:
     return sorted(terms)
 
 
-def _apply_filter(stmt: Select[tuple[Part]], flt: PartFilter) -> Select[tuple[Part]]:
+def _apply_filter(
+    stmt: Select[tuple[Part]], flt: PartFilter, principal: Principal | None = None
+) -> Select[tuple[Part]]:
     if flt.category:
         stmt = stmt.where(Part.category == flt.category.upper())
     if flt.abc_class:
@@ -80,6 +88,9 @@ def _apply_filter(stmt: Select[tuple[Part]], flt: PartFilter) -> Select[tuple[Pa
         stmt = stmt.where(Part.active.is_(flt.active))
     if flt.supplier_code:
         supplier_ids = select(Supplier.id).where(Supplier.code == flt.supplier_code.upper())
+        own = supplier_clause(principal)
+        if own is not None:  # a supplier filters by itself only: others' codes say nothing
+            supplier_ids = supplier_ids.where(own)
         stmt = stmt.where(or_(Part.primary_supplier_id.in_(supplier_ids), Part.backup_supplier_id.in_(supplier_ids)))
     if flt.vehicle_make or flt.vehicle_model:
         conditions = [PartFitment.part_id == Part.id, VehicleModel.id == PartFitment.vehicle_model_id]
@@ -98,8 +109,11 @@ async def search_parts(
     flt: PartFilter,
     first: int,
     after_code: str | None,
+    principal: Principal | None = None,
 ) -> Page[Part]:
-    stmt = _apply_filter(select(Part), flt)
+    if principal is not None:
+        ensure(principal, Permission.CATALOG_READ)
+    stmt = _visible(_apply_filter(select(Part), flt, principal), principal)
     if search is not None:
         term = search.strip()
         if len(term) > 100:
@@ -124,16 +138,36 @@ async def search_parts(
     return Page(items=list(rows[:first]), has_next=len(rows) > first, total=total)
 
 
-async def part_by_code(session: AsyncSession, code: str) -> Part | None:
-    return (await session.execute(select(Part).where(Part.code == code.strip().upper()))).scalar_one_or_none()
+def _visible(stmt: Select[tuple[Part]], principal: Principal | None) -> Select[tuple[Part]]:
+    clause = part_clause(principal)
+    return stmt if clause is None else stmt.where(clause)
 
 
-async def part_by_barcode(session: AsyncSession, barcode: str) -> Part | None:
-    return (await session.execute(select(Part).where(Part.barcode == barcode.strip()))).scalar_one_or_none()
+async def part_by_code(session: AsyncSession, code: str, principal: Principal | None = None) -> Part | None:
+    """None both for an unknown code and for a part the principal may not see."""
+    if not can_read(principal):
+        return None
+    stmt = _visible(select(Part).where(Part.code == code.strip().upper()), principal)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def parts_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Part]:
-    rows = await session.execute(select(Part).where(Part.id.in_(list(ids))))
+async def part_by_barcode(session: AsyncSession, barcode: str, principal: Principal | None = None) -> Part | None:
+    if not can_read(principal):
+        return None
+    stmt = _visible(select(Part).where(Part.barcode == barcode.strip()), principal)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def part_by_id(session: AsyncSession, part_id: int, principal: Principal | None = None) -> Part | None:
+    return (await parts_by_ids(session, [part_id], principal)).get(part_id)
+
+
+async def parts_by_ids(
+    session: AsyncSession, ids: Sequence[int], principal: Principal | None = None
+) -> dict[int, Part]:
+    if not can_read(principal):
+        return {}
+    rows = await session.execute(_visible(select(Part).where(Part.id.in_(list(ids))), principal))
     return {part.id: part for part in rows.scalars()}
 
 
@@ -170,8 +204,15 @@ async def fitment_by_part_ids(session: AsyncSession, ids: Sequence[int]) -> dict
     return result
 
 
-async def suppliers_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Supplier]:
-    rows = await session.execute(select(Supplier).where(Supplier.id.in_(list(ids))))
+async def suppliers_by_ids(
+    session: AsyncSession, ids: Sequence[int], principal: Principal | None = None
+) -> dict[int, Supplier]:
+    """A supplier principal sees only its own supplier record."""
+    if not can_read(principal):
+        return {}
+    stmt = select(Supplier).where(Supplier.id.in_(list(ids)))
+    clause = supplier_clause(principal)
+    rows = await session.execute(stmt if clause is None else stmt.where(clause))
     return {supplier.id: supplier for supplier in rows.scalars()}
 
 

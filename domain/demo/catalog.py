@@ -24,6 +24,8 @@ HISTORY_DAYS = 730
 FAST, MID, SLOW = 0, 1, 2
 TIER_SHARE = (0.15, 0.35)  # fast, mid; the rest is the slow tail
 _VEL_WEIGHT = {3: 8.0, 2: 2.0, 1: 0.5}  # how strongly a type's `vel` pulls its parts into the fast tier
+# P(A), P(B) of the parts managers' own ABC class per velocity tier: they know their movers, mostly.
+MANUAL_ABC = {FAST: (0.8, 0.15), MID: (0.1, 0.7), SLOW: (0.02, 0.13)}
 _GRADE_PRICE = {"A": 1.0, "B": 0.72, "C": 0.52}
 _GRADE_TAG = {"A": ("", ""), "B": (" [品牌件]", " (OE-equivalent)"), "C": (" [经济型]", " (Economy)")}
 _REVISION_TAG = ("", " / 改进型", " / 第三代改进型")
@@ -89,8 +91,7 @@ class _Builder:
         self.rng = rng
         self.vehicles = vehicles
         self.eligible = {
-            k: np.array([i for i, v in enumerate(vehicles) if v.powertrain in pts])
-            for k, pts in _POWERTRAINS.items()
+            k: np.array([i for i, v in enumerate(vehicles) if v.powertrain in pts]) for k, pts in _POWERTRAINS.items()
         }
         self.wide_assign: dict[int, np.ndarray] = {}
         self.seen: set[tuple[str, str]] = set()
@@ -113,9 +114,7 @@ class _Builder:
                 hit = sorted(int(i) for i in self.rng.choice(elig, size=min(3, len(elig)), replace=False))
             return tuple(hit)
         first = int(self.rng.choice(elig))
-        same_make = [
-            int(i) for i in elig if self.vehicles[i].make == self.vehicles[first].make and i != first
-        ]
+        same_make = [int(i) for i in elig if self.vehicles[i].make == self.vehicles[first].make and i != first]
         extra = [i for i in same_make if self.rng.random() < 0.3][:2]
         return tuple(sorted([first, *extra]))
 
@@ -159,9 +158,7 @@ def build_catalog(rng: np.random.Generator, n_parts: int, vehicles: list[Vehicle
                 continue
             b.seen.add((name_zh, spec))
             u = rng.random()
-            grades = (
-                ("A",) if u < 0.6 else ("B",) if u < 0.68 else ("A", "B") if u < 0.94 else ("A", "B", "C")
-            )
+            grades = ("A",) if u < 0.6 else ("B",) if u < 0.68 else ("A", "B") if u < 0.94 else ("A", "B", "C")
             revisions = 1 if t.fit != "model" or rng.random() > 0.012 else int(rng.integers(2, 4))
             base = float(np.exp(rng.uniform(*np.log(t.price))))
             if t.fit == "model" and any(vehicles[i].make in PREMIUM_MAKES for i in fit):
@@ -222,7 +219,6 @@ def _finish(
         by_family.setdefault((r.cat, r.seq), []).append(j)
 
     supplier_no = {c: 30100 + 37 * k for k, c in enumerate(SUPPLIER_CODES)}
-    manual_abc = {FAST: (0.6, 0.3), MID: (0.15, 0.5), SLOW: (0.05, 0.25)}
     parts: list[PartSpec] = []
     prices = np.empty(n)
     for j, r in enumerate(rows):
@@ -235,7 +231,7 @@ def _finish(
         sale_d = _money(round(sale) if sale >= 20 else round(sale, 1))
         if sale_d <= purchase:
             sale_d = purchase + Decimal("1.00")
-        pa, pb = manual_abc[int(tier[j])]
+        pa, pb = MANUAL_ABC[int(tier[j])]
         u = rng.random()
         abc = "A" if u < pa else "B" if u < pa + pb else "C"
         pack = t.pack

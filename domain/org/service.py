@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.identity.policy import Permission, can
 from domain.org.models import Location, SiteDistance
 from domain.principal import Principal
 
@@ -24,6 +25,8 @@ def _scoped(principal: Principal):  # type: ignore[no-untyped-def]
 
 
 async def location_by_code(session: AsyncSession, principal: Principal, code: str) -> Location | None:
+    if not can(principal, Permission.LOCATION_READ):
+        return None
     stmt = _scoped(principal).where(Location.code == code.strip().upper())
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -37,6 +40,8 @@ async def list_locations(
     first: int,
     after_code: str | None = None,
 ) -> tuple[list[Location], bool]:
+    if not can(principal, Permission.LOCATION_READ):
+        return [], False
     stmt = _scoped(principal)
     if kinds:
         stmt = stmt.where(Location.kind.in_([k.lower() for k in kinds]))

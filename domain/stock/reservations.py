@@ -117,3 +117,50 @@ async def reserve(
 async def release(session: AsyncSession, doc_type: str, doc_ref: str) -> int:
     """Release every open reservation of a document; returns how many balance rows changed."""
     return len((await session.execute(_RELEASE, {"doc_type": doc_type, "doc_ref": doc_ref})).all())
+
+
+_OPEN_FOR_KEY = text(
+    """
+    SELECT id, quantity - consumed AS open FROM reservation
+     WHERE doc_type = :doc_type AND doc_ref = :doc_ref AND part_id = :p AND location_id = :l AND lot_no = :lot
+       AND status = 'active'
+     ORDER BY id
+     FOR UPDATE
+    """
+)
+
+_CONSUME = text(
+    """
+    UPDATE reservation SET consumed = consumed + :q,
+           status = CASE WHEN consumed + :q >= quantity THEN 'consumed' ELSE status END
+     WHERE id = :id
+    """
+)
+
+
+async def consume(
+    session: AsyncSession,
+    *,
+    doc_type: str,
+    doc_ref: str,
+    part_id: int,
+    location_id: int,
+    lot_no: str,
+    quantity: Decimal,
+) -> Decimal:
+    """Book up to `quantity` of a document's open reservations on one balance row as consumed and
+    return how much that was. The caller posts the same amount as the move line's
+    `consume_reserved` in the same transaction, which lowers `stock_balance.reserved` to match."""
+    remaining = quantity
+    rows = (
+        await session.execute(
+            _OPEN_FOR_KEY, {"doc_type": doc_type, "doc_ref": doc_ref, "p": part_id, "l": location_id, "lot": lot_no}
+        )
+    ).all()
+    for row in rows:
+        if remaining <= 0:
+            break
+        take = min(remaining, row.open)
+        await session.execute(_CONSUME, {"id": row.id, "q": take})
+        remaining -= take
+    return quantity - remaining

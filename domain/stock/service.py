@@ -11,10 +11,11 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.catalog.policy import part_sql
 from domain.errors import DomainError, ErrorCode
 from domain.principal import Principal
 from domain.stock import ledger
-from domain.stock.policy import ensure_can_move, visible_path_filter
+from domain.stock.policy import can_read_stock, ensure_can_move, ensure_can_move_between, visible_path_filter
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,15 @@ class MoveStockCommand:
     unit_cost: Decimal | None = None
 
 
-_RESOLVE = text(
-    """
-    SELECT (SELECT id FROM part WHERE code = :part) AS part_id,
-           (SELECT id FROM location WHERE code = :src) AS from_id,
-           (SELECT path FROM location WHERE code = :src) AS from_path,
-           (SELECT id FROM location WHERE code = :dst) AS to_id,
-           (SELECT path FROM location WHERE code = :dst) AS to_path
-    """
-)
+# Resolves the codes in one round trip; the part is looked up as the principal sees it.
+_RESOLVE = """
+    SELECT (SELECT id FROM part p WHERE p.code = :part {part_scope}) AS part_id,
+           src.id AS from_id, src.path AS from_path, src.kind = 'virtual' AS from_virtual,
+           dst.id AS to_id, dst.path AS to_path, dst.kind = 'virtual' AS to_virtual
+      FROM (SELECT 1) one
+      LEFT JOIN location src ON src.code = :src
+      LEFT JOIN location dst ON dst.code = :dst
+"""
 
 
 def _clean_code(value: str, field: str) -> str:
@@ -48,6 +49,9 @@ def _clean_code(value: str, field: str) -> str:
 
 
 async def move_stock(session: AsyncSession, principal: Principal, cmd: MoveStockCommand) -> ledger.PostingResult:
+    """Checks run in an order that leaks nothing: the permission first (independent of any object),
+    then each object as the principal sees it — a part or location outside its scope is "unknown"."""
+    ensure_can_move(principal)
     part_code = _clean_code(cmd.part_code, "partCode")
     src = _clean_code(cmd.from_location_code, "fromLocationCode")
     dst = _clean_code(cmd.to_location_code, "toLocationCode")
@@ -57,14 +61,19 @@ async def move_stock(session: AsyncSession, principal: Principal, cmd: MoveStock
         raise DomainError(ErrorCode.INVALID_INPUT, "reason is limited to 500 characters", ["reason"])
     if len(cmd.lot_no) > 64:
         raise DomainError(ErrorCode.INVALID_INPUT, "lot number is limited to 64 characters", ["lotNo"])
-    row = (await session.execute(_RESOLVE, {"part": part_code, "src": src, "dst": dst})).one()
+    part_scope, params = part_sql(principal, "p.id")
+    statement = text(_RESOLVE.format(part_scope=part_scope))
+    row = (await session.execute(statement, {"part": part_code, "src": src, "dst": dst, **params})).one()
     if row.part_id is None:
         raise DomainError(ErrorCode.UNKNOWN_PART, f"no part with code {part_code}", ["partCode"])
-    if row.from_id is None or not principal.sees_path(row.from_path):
+    # Virtual locations stand for the outside world and are known to everybody.
+    if row.from_id is None or not (row.from_virtual or principal.sees_path(row.from_path)):
         raise DomainError(ErrorCode.UNKNOWN_LOCATION, f"no location with code {src}", ["fromLocationCode"])
-    if row.to_id is None or not principal.sees_path(row.to_path):
+    if row.to_id is None or not (row.to_virtual or principal.sees_path(row.to_path)):
         raise DomainError(ErrorCode.UNKNOWN_LOCATION, f"no location with code {dst}", ["toLocationCode"])
-    ensure_can_move(principal)
+    ensure_can_move_between(
+        principal, None if row.from_virtual else row.from_path, None if row.to_virtual else row.to_path
+    )
     line = ledger.MoveLine(
         part_id=row.part_id,
         from_location_id=row.from_id,
@@ -154,15 +163,20 @@ async def stock_levels_for_parts(
     location_codes: Sequence[str] | None = None,
 ) -> dict[int, list[StockLevel]]:
     """Stock per location for many parts in one statement (what a DataLoader batches), with the
-    location rows themselves, so showing where the stock is costs no second query."""
+    location rows themselves, so showing where the stock is costs no second query. Only locations
+    and parts the principal sees are included; without stock access the answer is empty."""
+    if not can_read_stock(principal):
+        return {}
     params: dict[str, object] = {"part_ids": list(part_ids)}
     extra = ""
     if location_codes:
         extra += " AND loc.code = ANY(:codes)"
         params["codes"] = [code.strip().upper() for code in location_codes]
     scope_sql, scope_params = visible_path_filter(principal, "loc.path")
-    extra += scope_sql
+    part_scope, part_params = part_sql(principal, "b.part_id")
+    extra += scope_sql + part_scope
     params.update(scope_params)
+    params.update(part_params)
     rows = await session.execute(text(_STOCK_BY_PARTS.format(extra=extra)), params)
     grouped: dict[tuple[int, int], list[LotLevel]] = defaultdict(list)
     locations: dict[int, LocationRow] = {}

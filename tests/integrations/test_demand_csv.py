@@ -72,9 +72,7 @@ def test_stream_input() -> None:
         ("series_id,period,quantity\na,1\n", 2, None, None, "expected at least 3 fields"),
     ],
 )
-def test_hostile_rows(
-    tmp_path: Path, text: str, row: int, column: str | None, value: str | None, message: str
-) -> None:
+def test_hostile_rows(tmp_path: Path, text: str, row: int, column: str | None, value: str | None, message: str) -> None:
     with pytest.raises(DemandFileError) as info:
         read_demand_csv(write(tmp_path, text))
     err = info.value

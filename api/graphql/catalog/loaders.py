@@ -1,4 +1,6 @@
-"""DataLoaders of the catalog, one per relation, so a page of parts costs one query per relation."""
+"""DataLoaders of the catalog, one per relation, so a page of parts costs one query per relation.
+Parts and suppliers are loaded as the caller sees them (a supplier: only its own), so every edge —
+substitutes, supersessions, a move's part — is filtered like the root queries."""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from domain.catalog.models import Part, Supplier, VehicleModel
 
 async def _parts(ctx: Context, ids: Sequence[int]) -> list[Part | None]:
     async with ctx.read() as session:
-        found = await service.parts_by_ids(session, ids)
+        found = await service.parts_by_ids(session, ids, ctx.principal)
     return [found.get(i) for i in ids]
 
 
 async def _suppliers(ctx: Context, ids: Sequence[int]) -> list[Supplier | None]:
     async with ctx.read() as session:
-        found = await service.suppliers_by_ids(session, ids)
+        found = await service.suppliers_by_ids(session, ids, ctx.principal)
     return [found.get(i) for i in ids]
 
 

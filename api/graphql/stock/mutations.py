@@ -29,6 +29,23 @@ class StockMutations:
         try:
             async with info.context.write() as session:
                 result = await service.move_stock(session, info.context.principal, command)
+                move = result.moves[0]
+                await info.context.audit(
+                    session,
+                    "stock.move",
+                    target_type="StockMove",
+                    target_id=move.id,
+                    after={
+                        "part": command.part_code,
+                        "from": command.from_location_code,
+                        "to": command.to_location_code,
+                        "quantity": move.quantity,
+                        "lotNo": move.lot_no,
+                        "unitCost": move.unit_cost,
+                        "replayed": result.replayed,
+                        "idempotencyKey": command.idempotency_key,
+                    },
+                )
         except DomainError as error:
             return MoveStockPayload(move=None, replayed=False, errors=user_errors(error))
         return MoveStockPayload(move=StockMove.from_domain(result.moves[0]), replayed=result.replayed, errors=[])

@@ -1,0 +1,1 @@
+"""GraphQL of analytics: the dashboard, reports, exports and the ABC/XYZ classification."""

@@ -1,0 +1,1 @@
+"""GraphQL of transfers: transfer orders, the recommender and rebalance plans."""

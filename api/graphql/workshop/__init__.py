@@ -1,0 +1,1 @@
+"""GraphQL of the workshop: repair work orders, kit checks, picking, issue and returns."""

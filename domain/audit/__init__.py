@@ -1,0 +1,1 @@
+"""Audit trail: who changed what, when, from where; append-only."""

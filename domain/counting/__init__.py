@@ -1,0 +1,1 @@
+"""Stock counting: cycle, full and sample count plans, blind count tasks, variances and adjustments."""

@@ -1,0 +1,1 @@
+"""DMS connector: repair orders in through a signed webhook."""

@@ -1,0 +1,1 @@
+"""ERP connector: domain events out as signed webhooks, price and cost updates in."""

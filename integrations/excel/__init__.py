@@ -1,0 +1,1 @@
+"""Excel and CSV adapters: streaming readers and writers, templates, annotated error reports."""

@@ -1,0 +1,1 @@
+"""Scheduled batch exchange through a watched folder of CSV/xlsx files."""

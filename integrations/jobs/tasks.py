@@ -1,0 +1,168 @@
+"""The periodic jobs. Every one is safe to run twice or on several workers at once:
+
+- procrastinate defers a periodic job once per slot (a unique row per task and timestamp), and a
+  `queueing_lock` keeps at most one waiting job per task, so a slow job never piles up copies;
+- `lock` serialises jobs that touch the same data (both alert evaluations);
+- inside, each job is idempotent by itself: an advisory lock plus "already done today?" for the
+  planning run, the alert engine's unique open-alert index, upserts for snapshots, and
+  FOR UPDATE SKIP LOCKED / leases for the outbox. A job whose worker died is retried by
+  `retry_stalled_jobs` and finds the work half done, not doubled."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from procrastinate import exceptions as job_errors
+from sqlalchemy import text
+
+from domain.alerts.dispatch import dispatch_outbox
+from domain.alerts.engine import evaluate_alerts
+from domain.alerts.notify import DeliveryReport, DeliverySettings, deliver_due
+from domain.analytics import snapshots
+from domain.analytics.settings import business_today
+from domain.principal import Principal
+from integrations.jobs.app import app
+from integrations.jobs.runtime import runtime
+
+log = logging.getLogger("ims.jobs")
+
+SYSTEM = Principal.system("jobs")
+PLANNING_LOCK = 7_311_002
+STALLED_AFTER_SECONDS = 60
+BACKFILL_DAYS = 400
+
+
+async def _defer_dispatch() -> None:
+    """Ask for a dispatch now (low latency for fresh alerts); fine if one is already waiting."""
+    try:
+        await dispatch_outbox_job.defer_async()
+    except job_errors.AlreadyEnqueued:
+        pass
+
+
+@app.periodic(cron="0 2 * * *")
+@app.task(name="ims.planning.nightly", queue="planning", queueing_lock="ims.planning.nightly", lock="planning")
+async def nightly_planning(timestamp: int | None = None) -> dict[str, Any]:
+    """The daily planning run, once per business day."""
+    from domain.planning.run import run_planning
+
+    today = business_today()
+    async with runtime().sessions() as session, session.begin():
+        if not (await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": PLANNING_LOCK})).scalar():
+            return {"skipped": "planning is running elsewhere"}
+        done = (
+            await session.execute(
+                text("SELECT id FROM planning_run WHERE as_of = :d AND status = 'succeeded' LIMIT 1"), {"d": today}
+            )
+        ).scalar_one_or_none()
+        if done is not None:
+            return {"skipped": "already planned today", "run_id": done}
+        summary = await run_planning(session, SYSTEM, today=today)
+    return {"run_id": summary.run_id, "suggestions": summary.suggestions, "seconds": summary.seconds}
+
+
+@app.periodic(cron="*/15 * * * *")
+@app.task(name="ims.alerts.evaluate", queue="alerts", queueing_lock="ims.alerts.evaluate", lock="alerts")
+async def evaluate_alerts_job(timestamp: int | None = None) -> dict[str, Any]:
+    """Every rule over everything (catches time-driven conditions: dead stock, late suppliers)."""
+    result = await evaluate_alerts(runtime().engine, SYSTEM)
+    if result.raised or result.resolved or result.escalated:
+        await _defer_dispatch()
+    return {"evaluation": result.evaluation_id, "raised": result.raised, "skipped": result.skipped}
+
+
+@app.periodic(cron="* * * * *")
+@app.task(name="ims.alerts.evaluate_changes", queue="alerts", queueing_lock="ims.alerts.changes", lock="alerts")
+async def evaluate_changes_job(timestamp: int | None = None) -> dict[str, Any]:
+    """Part-sites whose stock or levels changed since the last run (the event-driven path)."""
+    result = await evaluate_alerts(runtime().engine, SYSTEM, changes_only=True)
+    if result.raised or result.resolved or result.escalated:
+        await _defer_dispatch()
+    return {"evaluation": result.evaluation_id, "raised": result.raised, "part_sites": result.part_sites}
+
+
+@app.periodic(cron="* * * * * */15")
+@app.task(name="ims.outbox.dispatch", queue="outbox", queueing_lock="ims.outbox.dispatch")
+async def dispatch_outbox_job(timestamp: int | None = None) -> dict[str, Any]:
+    """Fan out new outbox events, then send what is due (a few batches per run)."""
+    rt = runtime()
+    fanned = await dispatch_outbox(rt.sessions)
+    settings = DeliverySettings()
+    total = DeliveryReport()
+    async with rt.channels() as channels:
+        for _ in range(10):
+            report = await deliver_due(rt.sessions, channels, settings)
+            total.sent, total.retried, total.dead = (
+                total.sent + report.sent,
+                total.retried + report.retried,
+                total.dead + report.dead,
+            )
+            if report.sent + report.retried + report.dead < settings.batch:
+                break
+    return {"events": fanned.dispatched, "sent": total.sent, "retried": total.retried, "dead": total.dead}
+
+
+@app.periodic(cron="*/5 * * * *")
+@app.task(name="ims.kpi.refresh", queue="analytics", queueing_lock="ims.kpi.refresh")
+async def refresh_kpis_job(timestamp: int | None = None) -> dict[str, Any]:
+    async with runtime().sessions() as session, session.begin():
+        sites = await snapshots.refresh_today(session)
+    return {"sites": sites}
+
+
+@app.periodic(cron="20 0 * * *")
+@app.task(name="ims.kpi.finalise", queue="analytics", queueing_lock="ims.kpi.finalise")
+async def finalise_kpis_job(timestamp: int | None = None) -> dict[str, Any]:
+    """Close the last days' flows; the first run back-fills a year of history."""
+    async with runtime().sessions() as session, session.begin():
+        oldest = (await session.execute(text("SELECT min(day) FROM kpi_site_day"))).scalar()
+        today = business_today()
+        start = today - timedelta(days=BACKFILL_DAYS) if oldest is None or oldest >= today - timedelta(days=3) else None
+        rows = await snapshots.finalise_days(session, start=start)
+    return {"rows": rows}
+
+
+def _previous_month(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@app.periodic(cron="0 3 1 * *")
+@app.task(name="ims.vmi.month_end", queue="statements", queueing_lock="ims.vmi.month_end", lock="statements")
+async def month_end_statements_job(timestamp: int | None = None) -> dict[str, Any]:
+    """VMI reconciliation statements of the month just closed. The VMI context provides
+    `domain.vmi.statements.generate_month_end_statements(session, principal, month)` (idempotent
+    per supplier and month); until it exists this job only logs."""
+    try:
+        from domain.vmi.statements import generate_month_end_statements  # type: ignore[import-not-found]
+    except ImportError:
+        log.info("month-end statements: the VMI module is not installed; nothing to do")
+        return {"skipped": "vmi not installed"}
+    month = _previous_month(business_today())
+    async with runtime().sessions() as session, session.begin():
+        result = await generate_month_end_statements(session, SYSTEM, month)
+    return {"month": month.isoformat(), "result": str(result)}
+
+
+@app.periodic(cron="* * * * *")
+@app.task(name="ims.jobs.retry_stalled", queue="maintenance", queueing_lock="ims.jobs.retry_stalled")
+async def retry_stalled_jobs(timestamp: int | None = None, seconds: float = STALLED_AFTER_SECONDS) -> int:
+    """Jobs whose worker stopped sending heartbeats (killed, host lost) go back to the queue."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+    for job in stalled:
+        log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+TASKS: dict[str, Any] = {
+    "planning": nightly_planning,
+    "alerts": evaluate_alerts_job,
+    "alerts-changes": evaluate_changes_job,
+    "outbox": dispatch_outbox_job,
+    "kpi-refresh": refresh_kpis_job,
+    "kpi-finalise": finalise_kpis_job,
+    "month-end": month_end_statements_job,
+    "retry-stalled": retry_stalled_jobs,
+}

@@ -63,6 +63,7 @@ ROOT_FIELD_POLICIES: dict[str, Policy] = {
     "Query.planningParameters": P.PLANNING_READ,
     "Query.replenishmentSuggestions": P.PLANNING_READ,
     "Mutation.approveSuggestions": P.PURCHASING_WRITE,
+    "Mutation.convertSuggestions": P.PURCHASING_WRITE,
     "Mutation.rejectSuggestions": P.PURCHASING_WRITE,
     "Mutation.pinPlanningParameters": P.PURCHASING_WRITE,
     # purchasing (the domain refines: approval ladders, a supplier sees only its own documents)

@@ -47,3 +47,22 @@ async def test_forecast_and_parameters(gql, sessions) -> None:
     assert data["demandForecast"]["demandClass"] == "smooth"
     assert data["planningParameters"]["source"] == "PLANNING".lower()
     assert data["planningParameters"]["history"][0]["changedBy"] == "system:test"
+
+
+CONVERT = """mutation($input: ConvertSuggestionsInput!) { convertSuggestions(input: $input) {
+  purchaseOrderNumbers transferOrderNumbers converted errors { code message } } }"""
+
+
+async def test_approved_suggestions_become_orders(gql, sessions) -> None:
+    await _history(sessions)
+    await _run(sessions)
+    edges = (await gql(LIST, {"f": {}}))["replenishmentSuggestions"]["edges"]
+    ids = [e["node"]["id"] for e in edges]
+    early = (await gql(CONVERT, {"input": {"ids": ids}}))["convertSuggestions"]
+    assert early["errors"][0]["code"] == "INVALID_STATE"  # approve first
+    await gql(APPROVE, {"input": {"ids": ids}})
+    done = (await gql(CONVERT, {"input": {"ids": ids}}))["convertSuggestions"]
+    assert done["errors"] == [] and done["converted"] == len(ids)
+    assert len(done["purchaseOrderNumbers"]) + len(done["transferOrderNumbers"]) >= 1
+    after = (await gql(LIST, {"f": {"status": "CONVERTED"}}))["replenishmentSuggestions"]
+    assert after["totalCount"] == len(ids)

@@ -9,6 +9,8 @@ from api.graphql.context import Context
 from api.graphql.errors import user_errors
 from api.graphql.planning.types import (
     ApproveSuggestionsInput,
+    ConvertSuggestionsInput,
+    ConvertSuggestionsPayload,
     PinPlanningParametersInput,
     PinPlanningParametersPayload,
     PlanningParameters,
@@ -21,6 +23,7 @@ from domain.catalog import service as catalog
 from domain.errors import DomainError, ErrorCode
 from domain.org import service as org
 from domain.planning import service
+from domain.planning.conversion import convert_suggestions
 
 
 def _ids(ids: list[strawberry.ID], field: str = "ids") -> list[int]:
@@ -91,3 +94,22 @@ class PlanningMutations:
         except DomainError as error:
             return PinPlanningParametersPayload(parameters=None, errors=user_errors(error))
         return PinPlanningParametersPayload(parameters=result, errors=[])
+
+    @strawberry.mutation(description="Approved suggestions become purchase orders grouped by supplier and transfers.")
+    async def convert_suggestions(
+        self, info: Info[Context, None], input: ConvertSuggestionsInput
+    ) -> ConvertSuggestionsPayload:
+        try:
+            ids = _ids(input.ids)
+            async with info.context.write() as session:
+                result = await convert_suggestions(session, info.context.principal, ids)
+        except DomainError as error:
+            return ConvertSuggestionsPayload(
+                purchase_order_numbers=[], transfer_order_numbers=[], converted=0, errors=user_errors(error)
+            )
+        return ConvertSuggestionsPayload(
+            purchase_order_numbers=result.purchase_orders,
+            transfer_order_numbers=result.transfer_orders,
+            converted=result.converted,
+            errors=[],
+        )

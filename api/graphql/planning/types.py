@@ -257,3 +257,16 @@ class ForecastAccuracy:
     mape_defined: bool
     mape_note: str | None
     worsening_series: int = strawberry.field(description="Series whose recent scaled error got significantly worse.")
+
+
+@strawberry.input(description="Turn approved suggestions into purchase orders (by supplier) and transfers (by lane).")
+class ConvertSuggestionsInput:
+    ids: list[strawberry.ID]
+
+
+@strawberry.type
+class ConvertSuggestionsPayload:
+    purchase_order_numbers: list[str]
+    transfer_order_numbers: list[str]
+    converted: int
+    errors: list[UserError]

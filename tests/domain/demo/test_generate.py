@@ -227,8 +227,14 @@ def test_stock_shortfalls_and_dead_stock(ds: DemoDataset) -> None:
     last = np.full((len(ds.parts), 25), -1)
     np.maximum.at(last, (ds.demand_part, ds.demand_site), ds.demand_day)
     recent = np.column_stack([last >= 730 - 180, (last >= 730 - 180).any(axis=1)])
-    value = on_hand * np.array([float(p.purchase_price) for p in ds.parts])[:, None]
+    price = np.array([float(p.purchase_price) for p in ds.parts])
+    value = on_hand * price[:, None]
     assert 0.14 < value[~recent].sum() / value.sum() < 0.22
+    # Lean gut-feeling stock: ~7x last year's demand at cost (~4.5x what the old routine issues).
+    last_year = ds.demand_day >= 730 - 365
+    demand_value = (ds.demand_quantity[last_year] * price[ds.demand_part[last_year]]).sum()
+    assert 5.5 < demand_value / value.sum() < 9
+    assert 0.2 < value[:, 25].sum() / value.sum() < 0.35
     # Dead stock is old stock.
     dead_rows = ~recent[ds.stock_part, _site_of_location(ds)[ds.stock_location]]
     age = (np.datetime64(TODAY) - ds.stock_received_on).astype(np.int64)

@@ -22,6 +22,7 @@ from domain.planning.forecast import classify
 from domain.planning.planners import ImsPlanner, Plan, SeriesInfo
 from domain.planning.policy import Priority, suggestion_priority
 from domain.principal import Principal
+from domain.purchasing.performance import lead_time_history
 
 Progress = Callable[[str], None]
 PRIORITY_NAMES = {Priority.RED: "red", Priority.ORANGE: "orange", Priority.YELLOW: "yellow", Priority.GREEN: "green"}
@@ -87,8 +88,25 @@ async def _load(session: AsyncSession, today: date) -> _Inputs:
     def per_series(values: list[float]) -> np.ndarray:
         return np.repeat(np.asarray(values, dtype=np.float64), n_sites)
 
-    lead_mean = per_series([r["lt_mean"] or float(r["lead_time_days"]) for r in parts])
-    lead_std = per_series([r["lt_std"] if r["lt_std"] is not None else 0.25 * (r["lt_mean"] or 7.0) for r in parts])
+    # Lead times measured from real deliveries win over the declared ones once there are a few.
+    measured = {k: v for k, v in (await lead_time_history(session)).items() if v.samples >= 3}
+
+    def lead(r, declared_mean: float, declared_std: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+        stats = measured.get(r["supplier_id"])
+        if stats is None:
+            return declared_mean, declared_std
+        return float(stats.mean_days), float(stats.std_days or 0.0)
+
+    leads = [
+        lead(
+            r,
+            r["lt_mean"] or float(r["lead_time_days"]),
+            r["lt_std"] if r["lt_std"] is not None else 0.25 * (r["lt_mean"] or 7.0),
+        )
+        for r in parts
+    ]
+    lead_mean = per_series([m for m, _ in leads])
+    lead_std = per_series([sd for _, sd in leads])
     on_time = per_series([r["on_time"] if r["on_time"] is not None else 0.9 for r in parts])
 
     start = today - timedelta(days=WINDOW_DAYS)
@@ -167,6 +185,43 @@ async def _positions(session: AsyncSession, inputs: _Inputs) -> tuple[np.ndarray
                 on_hand[pi * n_sites + si] += h
                 reserved[pi * n_sites + si] += r
     return on_hand * inputs.scale, reserved * inputs.scale
+
+
+async def _inbound(session: AsyncSession, inputs: _Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Open purchase-order quantities and stock shipped on transfers but not yet received, per series:
+    both already count towards the position, so they must not be ordered again."""
+    raw = await _raw(session)
+    n_sites = len(inputs.site_ids)
+    part_pos = {int(p): i for i, p in enumerate(inputs.part_ids)}
+    site_pos = {int(s): i for i, s in enumerate(inputs.site_ids)}
+    result = []
+    for sql in (
+        """
+        SELECT l.part_id, loc.site_id, sum(greatest(l.quantity - l.received_qty + l.rejected_qty, 0))::float8 AS q
+          FROM purchase_order_line l JOIN purchase_order o ON o.id = l.purchase_order_id
+          JOIN location loc ON loc.id = l.destination_location_id
+         WHERE o.status IN ('draft', 'submitted', 'approved', 'sent', 'partially_received')
+         GROUP BY 1, 2
+        UNION ALL
+        SELECT l.part_id, o.to_site_id, sum(l.quantity - l.shipped)::float8
+          FROM transfer_line l JOIN transfer_order o ON o.id = l.transfer_order_id
+         WHERE o.status IN ('requested', 'approved', 'partially_shipped') AND NOT o.shipping_closed
+         GROUP BY 1, 2
+        """,
+        """
+        SELECT l.part_id, o.to_site_id AS site_id, sum(l.shipped - l.received - l.discrepancy)::float8 AS q
+          FROM transfer_line l JOIN transfer_order o ON o.id = l.transfer_order_id
+         WHERE o.status IN ('partially_shipped', 'shipped', 'partially_received')
+         GROUP BY 1, 2
+        """,
+    ):
+        values = np.zeros(len(inputs.part_ids) * n_sites)
+        for row in await raw.fetch(sql):
+            pi, si = part_pos.get(row["part_id"]), site_pos.get(row["site_id"])
+            if pi is not None and si is not None and row["q"]:
+                values[pi * n_sites + si] += row["q"]
+        result.append(values * inputs.scale)
+    return result[0], result[1]
 
 
 def _csv(rows: list[tuple[object, ...]]) -> io.BytesIO:
@@ -249,8 +304,7 @@ async def run_planning(
     lap("forecast and levels")
 
     on_hand, reserved = await _positions(session, inputs)
-    on_order = np.zeros(n_series)
-    in_transit = np.zeros(n_series)
+    on_order, in_transit = await _inbound(session, inputs)
     position = on_hand + on_order + in_transit - reserved
     rop = plan.reorder_point.astype(np.float64)
     ss = detail.safety_stock

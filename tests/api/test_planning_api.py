@@ -66,3 +66,18 @@ async def test_approved_suggestions_become_orders(gql, sessions) -> None:
     assert len(done["purchaseOrderNumbers"]) + len(done["transferOrderNumbers"]) >= 1
     after = (await gql(LIST, {"f": {"status": "CONVERTED"}}))["replenishmentSuggestions"]
     assert after["totalCount"] == len(ids)
+
+
+async def test_converted_suggestions_count_as_inbound_on_the_next_run(gql, sessions) -> None:
+    await _history(sessions)
+    first = await _run(sessions)
+    edges = (await gql(LIST, {"f": {"priorities": ["RED"]}}))["replenishmentSuggestions"]["edges"]
+    target = edges[0]["node"]
+    await gql(APPROVE, {"input": {"ids": [target["id"]]}})
+    assert (await gql(CONVERT, {"input": {"ids": [target["id"]]}}))["convertSuggestions"]["errors"] == []
+    second = await _run(sessions)
+    # The transfer now on its way covers the need: the next run does not ask for it again.
+    again = (await gql(LIST, {"f": {"locationCode": target["location"]["code"]}}))["replenishmentSuggestions"]
+    codes = [e["node"]["part"]["code"] for e in again["edges"]]
+    assert target["part"]["code"] not in codes
+    assert second.suggestions < first.suggestions

@@ -116,6 +116,8 @@ class Window:
     errors: int = 0
     sent: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    kind_latencies: dict[str, list[float]] = field(default_factory=dict)
+    send_seconds: float = 0.0
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -176,7 +178,9 @@ async def _one(pool: Pool, kind: str, body: bytes, window: Window) -> None:
     try:
         status_ok, payload = await asyncio.wait_for(pool.post(body), REQUEST_TIMEOUT)
         if status_ok and _ok(kind, payload):
-            window.latencies.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            window.latencies.append(elapsed)
+            window.kind_latencies.setdefault(kind, []).append(elapsed)
         else:
             window.errors += 1
     except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
@@ -212,6 +216,7 @@ async def open_loop(
         task = asyncio.create_task(_one(pool, kind, body, window))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+    window.send_seconds = time.perf_counter() - started
     if tasks:
         await asyncio.wait(set(tasks), timeout=REQUEST_TIMEOUT + 1)
     for task in list(tasks):
@@ -222,11 +227,20 @@ async def open_loop(
 
 def _step_figures(rate: float, window: Window, elapsed: float) -> dict[str, object]:
     done = len(window.latencies) + window.errors
+    send = window.send_seconds or elapsed
+    per_kind = {}
+    for kind, values in sorted(window.kind_latencies.items()):
+        ordered = sorted(values)
+        per_kind[kind] = {
+            "ok": len(ordered),
+            "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1),
+        }
     return {
         "arrival_rate": rate,
         "seconds": round(elapsed, 1),
         "sent": window.sent,
-        "achieved_rate": round(window.sent / elapsed, 1) if elapsed else 0.0,
+        "achieved_rate": round(window.sent / send, 1) if send else 0.0,
         "ok_per_s": round(len(window.latencies) / elapsed, 1) if elapsed else 0.0,
         "errors": window.errors,
         "error_rate": round(window.errors / done, 4) if done else 0.0,
@@ -234,6 +248,7 @@ def _step_figures(rate: float, window: Window, elapsed: float) -> dict[str, obje
         "p95_ms": round(window.pct(95), 1),
         "p99_ms": round(window.pct(99), 1),
         "mix": window.by_kind,
+        "by_kind": per_kind,
     }
 
 
@@ -368,6 +383,9 @@ async def _soak(
         for kind, count in window.by_kind.items():
             total.by_kind[kind] = total.by_kind.get(kind, 0) + count
         seconds += elapsed
+        total.send_seconds += window.send_seconds or elapsed
+        for kind, values in window.kind_latencies.items():
+            total.kind_latencies.setdefault(kind, []).extend(values)
     figures = _step_figures(rate, total, seconds)
     return {
         "p99_ms": figures["p99_ms"],

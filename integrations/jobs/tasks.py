@@ -166,3 +166,17 @@ TASKS: dict[str, Any] = {
     "month-end": month_end_statements_job,
     "retry-stalled": retry_stalled_jobs,
 }
+
+
+@app.periodic(cron="0 1 * * 1")
+@app.task(name="ims.counting.weekly", queue="counting", queueing_lock="ims.counting.weekly", lock="counting")
+async def weekly_counts_job(timestamp: int | None = None) -> dict[str, Any]:
+    """Monday's cycle and sample count plans for every site (skips sites already planned this week)."""
+    from domain.counting.autoplan import schedule_weekly_counts
+
+    async with runtime().sessions() as session, session.begin():
+        result = await schedule_weekly_counts(session, SYSTEM, business_today())
+    return {"created": len(result.created), "skipped": result.skipped, "empty": len(result.empty)}
+
+
+TASKS["weekly-counts"] = weekly_counts_job

@@ -45,6 +45,7 @@ MIX = {"lookup": 0.40, "search": 0.25, "dashboard": 0.15, "move": 0.20}
 SCOPES = "stock:read stock:write analytics:read"
 POOL_SIZE = 64  # keep-alive connections; when all are busy a new one is opened for the request
 REQUEST_TIMEOUT = 10.0  # a request slower than this counts as an error
+IDLE_SECONDS = 3.0
 MAX_IN_FLIGHT = 2000  # beyond this, arrivals are counted as errors (dropped), not queued
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
@@ -118,6 +119,14 @@ class Window:
     by_kind: dict[str, int] = field(default_factory=dict)
     kind_latencies: dict[str, list[float]] = field(default_factory=dict)
     send_seconds: float = 0.0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    error_sample: str = ""
+
+    def fail(self, kind: str, detail: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        if not self.error_sample:
+            self.error_sample = f"{kind}: {detail[:300]}"
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -132,12 +141,22 @@ class Pool:
     def __init__(self, port: int, token: str) -> None:
         self.port = port
         self.auth = f"Authorization: Bearer {token}\r\n".encode()
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.in_flight = 0
 
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        # uvicorn closes keep-alive connections idle for 5 s: never reuse one idle for longer than
+        # IDLE_SECONDS, or the request would fail on a connection the server already closed.
+        now = time.monotonic()
+        while self.idle:
+            reader, writer, last_used = self.idle.pop()
+            if now - last_used < IDLE_SECONDS and not reader.at_eof():
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection("127.0.0.1", self.port)
+
     async def post(self, body: bytes) -> tuple[bool, bytes]:
-        conn = self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = conn
+        reader, writer = await self._connection()
         try:
             writer.write(
                 b"POST /graphql HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
@@ -163,11 +182,11 @@ class Pool:
         if close or len(self.idle) >= POOL_SIZE:
             writer.close()
         else:
-            self.idle.append(conn)
+            self.idle.append((reader, writer, time.monotonic()))
         return head.startswith(b"HTTP/1.1 200"), payload
 
     def close(self) -> None:
-        for _, writer in self.idle:
+        for _, writer, _ in self.idle:
             writer.close()
         self.idle.clear()
 
@@ -182,9 +201,9 @@ async def _one(pool: Pool, kind: str, body: bytes, window: Window) -> None:
             window.latencies.append(elapsed)
             window.kind_latencies.setdefault(kind, []).append(elapsed)
         else:
-            window.errors += 1
-    except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-        window.errors += 1
+            window.fail(kind, payload.decode("utf-8", "replace"))
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as e:
+        window.fail(kind, type(e).__name__)
     finally:
         pool.in_flight -= 1
 
@@ -211,7 +230,7 @@ async def open_loop(
         window.sent += 1
         window.by_kind[kind] = window.by_kind.get(kind, 0) + 1
         if pool.in_flight >= MAX_IN_FLIGHT:
-            window.errors += 1
+            window.fail(kind, "dropped: too many requests in flight")
             continue
         task = asyncio.create_task(_one(pool, kind, body, window))
         tasks.add(task)
@@ -249,6 +268,8 @@ def _step_figures(rate: float, window: Window, elapsed: float) -> dict[str, obje
         "p99_ms": round(window.pct(99), 1),
         "mix": window.by_kind,
         "by_kind": per_kind,
+        "errors_by_kind": window.error_kinds,
+        "first_error": window.error_sample,
     }
 
 
@@ -383,6 +404,9 @@ async def _soak(
         for kind, count in window.by_kind.items():
             total.by_kind[kind] = total.by_kind.get(kind, 0) + count
         seconds += elapsed
+        for kind, count in window.error_kinds.items():
+            total.error_kinds[kind] = total.error_kinds.get(kind, 0) + count
+        total.error_sample = total.error_sample or window.error_sample
         total.send_seconds += window.send_seconds or elapsed
         for kind, values in window.kind_latencies.items():
             total.kind_latencies.setdefault(kind, []).extend(values)

@@ -13,7 +13,6 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.catalog.loaders import part_by_id
 from api.graphql.catalog.types import Part
 from api.graphql.context import Context
 from api.graphql.counting.loaders import (
@@ -22,8 +21,9 @@ from api.graphql.counting.loaders import (
     count_task_by_id,
     count_variances_by_plan_id,
 )
-from api.graphql.org.loaders import location_by_id
 from api.graphql.org.types import Location
+from api.graphql.related import related_location as _location
+from api.graphql.related import related_part as _part
 from api.graphql.relay import Node, from_global_id, to_global_id
 from domain.counting import models
 from domain.counting.reports import AccuracyPoint as AccuracyPointModel
@@ -84,18 +84,6 @@ def pk_of(global_id: str, type_name: str, field: str) -> int:
     if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
         raise DomainError(ErrorCode.NOT_FOUND, f"not a {type_name} id", [field])
     return int(decoded[1])
-
-
-async def _part(info: Info[Context, None], part_id: int) -> Part:
-    found = await part_by_id(info.context).load(part_id)
-    assert found is not None
-    return Part.from_model(found)
-
-
-async def _location(info: Info[Context, None], location_id: int) -> Location:
-    found = await location_by_id(info.context).load(location_id)
-    assert found is not None
-    return Location.from_model(found)
 
 
 @strawberry.type(description="A-, B- and C-class cycle count intervals in months.")

@@ -8,13 +8,14 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.catalog.loaders import part_by_id, supplier_by_id
 from api.graphql.catalog.types import Part, Supplier
 from api.graphql.context import Context
 from api.graphql.errors import UserError
-from api.graphql.org.loaders import location_by_id
 from api.graphql.org.types import Location
 from api.graphql.purchasing import loaders
+from api.graphql.related import related_location as _location
+from api.graphql.related import related_part as _part
+from api.graphql.related import related_supplier as _supplier
 from api.graphql.relay import Node, to_global_id
 from api.graphql.stock.types import StockMove
 from domain.errors import ErrorCode
@@ -37,24 +38,6 @@ strawberry.enum(HoldDecision, name="HoldDecision", description="How a held scan 
 
 def _tidy(value: Decimal | None) -> Decimal | None:
     return None if value is None else tidy(value)
-
-
-async def _part(info: Info[Context, None], part_id: int) -> Part:
-    found = await part_by_id(info.context).load(part_id)
-    assert found is not None
-    return Part.from_model(found)
-
-
-async def _location(info: Info[Context, None], location_id: int) -> Location:
-    found = await location_by_id(info.context).load(location_id)
-    assert found is not None
-    return Location.from_model(found)
-
-
-async def _supplier(info: Info[Context, None], supplier_id: int) -> Supplier:
-    found = await supplier_by_id(info.context).load(supplier_id)
-    assert found is not None
-    return Supplier.from_model(found)
 
 
 @strawberry.type(description="Why a three-way match failed.")

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from api.graphql.errors import PublicError
+from domain.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
 
@@ -35,6 +36,14 @@ def from_global_id(global_id: str) -> tuple[str, str] | None:
     if not sep or not type_name or not key:
         return None
     return type_name, key
+
+
+def pk_of(global_id: str, type_name: str, field: str) -> int:
+    """The primary key inside a global ID of the given type, or NOT_FOUND (a mutation's typed error)."""
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
+        raise DomainError(ErrorCode.NOT_FOUND, f"not a {type_name} id", [field])
+    return int(decoded[1])
 
 
 def encode_cursor(value: str) -> str:

@@ -20,8 +20,9 @@ from api.graphql.counting.inputs import (
     StartCountTaskInput,
     StartCountTaskPayload,
 )
-from api.graphql.counting.types import CountPlan, CountTask, CountVariance, pk_of
+from api.graphql.counting.types import CountPlan, CountTask, CountVariance
 from api.graphql.errors import user_errors
+from api.graphql.relay import pk_of
 from api.graphql.stock.types import StockMove
 from domain.counting import adjustments, entries, service
 from domain.counting.models import CountKind, ReasonCode

@@ -18,10 +18,9 @@ from api.graphql.counting.types import (
     CountTask,
     CountTaskStatus,
     CountVariance,
-    pk_of,
 )
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size, pk_of
 from domain.counting import adjustments, queries, reports
 from domain.counting.models import CountKind as CountKindModel
 from domain.counting.models import PlanStatus, TaskStatus

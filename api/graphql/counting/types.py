@@ -24,11 +24,10 @@ from api.graphql.counting.loaders import (
 from api.graphql.org.types import Location
 from api.graphql.related import related_location as _location
 from api.graphql.related import related_part as _part
-from api.graphql.relay import Node, from_global_id, to_global_id
+from api.graphql.relay import Node, to_global_id
 from domain.counting import models
 from domain.counting.reports import AccuracyPoint as AccuracyPointModel
 from domain.counting.reports import CountReport as CountReportModel
-from domain.errors import DomainError, ErrorCode
 from domain.quantities import tidy
 
 
@@ -76,14 +75,6 @@ class AccuracyPeriod(Enum):
     WEEK = "week"
     MONTH = "month"
     QUARTER = "quarter"
-
-
-def pk_of(global_id: str, type_name: str, field: str) -> int:
-    """The primary key inside a global ID of the given type, or NOT_FOUND."""
-    decoded = from_global_id(global_id)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
-        raise DomainError(ErrorCode.NOT_FOUND, f"not a {type_name} id", [field])
-    return int(decoded[1])
 
 
 @strawberry.type(description="A-, B- and C-class cycle count intervals in months.")

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import user_errors
+from api.graphql.relay import pk_of
 from api.graphql.stock.types import StockMove
 from api.graphql.transfers.inputs import (
     CreateTransfersFromPlanInput,
@@ -22,7 +23,7 @@ from api.graphql.transfers.inputs import (
     ShipTransferInput,
     TransferPayload,
 )
-from api.graphql.transfers.types import RebalancePlan, TransferOrder, TransferShipment, pk_of
+from api.graphql.transfers.types import RebalancePlan, TransferOrder, TransferShipment
 from domain.errors import DomainError
 from domain.transfers import queries, rebalancing, receiving, service, shipping
 from domain.transfers.optimize import ShortageTarget

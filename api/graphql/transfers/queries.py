@@ -9,13 +9,12 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size, pk_of
 from api.graphql.transfers.types import (
     RebalancePlan,
     TransferOrder,
     TransferRecommendation,
     TransferStatus,
-    pk_of,
 )
 from domain.errors import DomainError
 from domain.transfers import queries, rebalancing, recommender

@@ -10,19 +10,18 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.catalog.loaders import part_by_id
 from api.graphql.catalog.types import Part
 from api.graphql.context import Context
-from api.graphql.org.loaders import location_by_id
 from api.graphql.org.types import Location
-from api.graphql.relay import Node, from_global_id, to_global_id
+from api.graphql.related import related_location as load_location
+from api.graphql.related import related_part as load_part
+from api.graphql.relay import Node, to_global_id
 from api.graphql.transfers.loaders import (
     rebalance_lanes_by_plan_id,
     transfer_lines_by_transfer_order_id,
     transfer_order_by_id,
     transfer_shipments_by_transfer_order_id,
 )
-from domain.errors import DomainError, ErrorCode
 from domain.quantities import tidy
 from domain.stock.site_stock import SiteStock
 from domain.transfers import optimize
@@ -33,26 +32,6 @@ from domain.transfers.models import TransferShipmentLine as ShipmentLineModel
 from domain.transfers.queries import LineView
 from domain.transfers.rebalancing import PlanLane
 from domain.transfers.recommender import Recommendation
-
-
-def pk_of(global_id: str, type_name: str, field: str) -> int:
-    """The primary key inside a global ID of the given type, or NOT_FOUND."""
-    decoded = from_global_id(global_id)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
-        raise DomainError(ErrorCode.NOT_FOUND, f"not a {type_name} id", [field])
-    return int(decoded[1])
-
-
-async def load_part(info: Info[Context, None], part_id: int) -> Part:
-    found = await part_by_id(info.context).load(part_id)
-    assert found is not None
-    return Part.from_model(found)
-
-
-async def load_location(info: Info[Context, None], location_id: int) -> Location:
-    found = await location_by_id(info.context).load(location_id)
-    assert found is not None
-    return Location.from_model(found)
 
 
 @strawberry.enum

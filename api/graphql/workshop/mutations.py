@@ -7,8 +7,8 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import user_errors
+from api.graphql.relay import pk_of
 from api.graphql.stock.types import StockMove
-from api.graphql.transfers.types import pk_of
 from api.graphql.workshop.inputs import (
     ConfirmPickInput,
     ConfirmPickPayload,

@@ -9,9 +9,8 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, page_size
+from api.graphql.relay import Connection, Node, connection, page_size, pk_of
 from api.graphql.transfers.queries import after_id
-from api.graphql.transfers.types import pk_of
 from api.graphql.workshop.types import SubstituteOffer, WorkOrder, WorkOrderStatus
 from domain.errors import DomainError
 from domain.workshop import kit, service

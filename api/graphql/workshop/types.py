@@ -12,8 +12,10 @@ from strawberry.types import Info
 from api.graphql.catalog.types import Part
 from api.graphql.context import Context
 from api.graphql.org.types import Location
+from api.graphql.related import related_location as load_location
+from api.graphql.related import related_part as load_part
 from api.graphql.relay import Node, to_global_id
-from api.graphql.transfers.types import SiteAvailability, load_location, load_part
+from api.graphql.transfers.types import SiteAvailability
 from api.graphql.workshop.loaders import (
     kit_check_by_work_order_id,
     pick_tasks_by_work_order_id,

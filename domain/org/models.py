@@ -44,6 +44,7 @@ class Location(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('company','region','store','warehouse','zone','bin','virtual')", name="kind_valid"),
         CheckConstraint("(kind = 'virtual') = (virtual_kind IS NOT NULL)", name="virtual_kind_iff_virtual"),
+        CheckConstraint("owner_supplier_id IS NULL OR kind <> 'virtual'", name="virtual_not_owned"),
         Index("ix_location_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
@@ -64,6 +65,9 @@ class Location(Base):
     # Set while a full count freezes this location; the ledger refuses moves in or out.
     frozen_by: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(default=True)
+    # Consignment: stock here belongs to this supplier until it leaves for a location the supplier
+    # does not own; that move is the consumption the supplier invoices (see domain.vmi).
+    owner_supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
 
     @property
     def is_virtual(self) -> bool:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException  # the error type strawberry answers 4xx with
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,10 +32,14 @@ from api.migrations import current_revisions, head_revisions
 from api.oauth.routes import exception_handlers, oauth_routes
 from api.oauth.runtime import AuthRuntime
 from api.observability import RequestContextMiddleware
+from api.statements import statement_download
+from api.unavailable import database_exception_handlers
 from domain.audit.service import Origin
 from domain.db import create_engine, read_session_factory, resolve_database_url, session_factory
 from domain.settings import Settings, get_settings
+from integrations.documents import statement_renderer
 from integrations.http import integration_routes
+from portal.web.app import web_mounts
 
 log = logging.getLogger("ims.app")
 
@@ -50,6 +56,17 @@ class IMSGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.read_sessions = read_sessions
         self.settings = settings
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every malformed body is the client's mistake (400), not only what strawberry checks:
+        invalid UTF-8, nesting too deep to parse, JSON that is not an object or a list."""
+        try:
+            value = json.loads(data)
+        except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise HTTPException(400, "Unable to parse request body as JSON (UTF-8)") from error
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # GraphQLGate (HTTP) or SubscriptionGate (WebSocket, maybe still anonymous) authenticated
@@ -149,8 +166,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             Route("/graphql", GraphQLGate(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", SubscriptionGate(graphql)),
             Route("/exports/{token}", export_download, methods=["GET"]),
+            Route("/statements/{ref}.{fmt}", statement_download, methods=["GET"]),
             *oauth_routes(),
             *integration_routes(),
+            *web_mounts(sessions, read_sessions, settings),  # /portal (suppliers) and /console (stores)
         ],
         middleware=[
             Middleware(
@@ -160,7 +179,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             )
         ],
         lifespan=lifespan,
-        exception_handlers=exception_handlers,
+        # A database outage is a 503 to retry, not a 500 (the generic handler keeps everything else).
+        exception_handlers={**database_exception_handlers(), **exception_handlers},
     )
     app.state.engine = engine
     app.state.notification_hub = NotificationHub(url)
@@ -168,4 +188,5 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.sessions = sessions
     app.state.read_sessions = read_sessions
     app.state.settings = settings
+    app.state.statement_renderer = statement_renderer()  # PDF/Excel for the statement downloads
     return app

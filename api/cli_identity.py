@@ -82,6 +82,7 @@ def create_user(
     password: str | None = typer.Option(None, "--password", help="Prefer --password-stdin (shell history)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
     display_name: str | None = typer.Option(None, "--display-name"),
+    email: str | None = typer.Option(None, "--email", help="Where the user's reports go (store daily report)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Create a user with one role (more through GraphQL `assignRole`)."""
@@ -96,6 +97,7 @@ def create_user(
         location_code=location,
         supplier_code=supplier,
         display_name=display_name,
+        email=email,
     )
 
     async def work(session: AsyncSession, principal: Principal) -> dict[str, Any]:
@@ -106,6 +108,29 @@ def create_user(
             session, principal, "identity.create_user", target_type="User", target_id=user.id, after=after
         )
         return {"username": user.username, "kind": user.kind, "roles": grants}
+
+    _emit(_run(work), as_json)
+
+
+@user_app.command("set-email")
+def set_email(
+    username: str = typer.Option(..., "--username"),
+    email: str = typer.Option(..., "--email", help="The address; an empty string clears it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Set where a user's reports are mailed (a store manager's daily operations report)."""
+
+    async def work(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+        user = await identity.set_user_email(session, principal, username, email)
+        await audit.record(
+            session,
+            principal,
+            "identity.set_user_email",
+            target_type="User",
+            target_id=user.id,
+            after={"email": user.email},
+        )
+        return {"username": user.username, "email": user.email}
 
     _emit(_run(work), as_json)
 

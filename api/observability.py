@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -25,6 +26,17 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 _TRACKED_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/oauth/token"})
+
+
+# The labelled children, looked up once: `labels()` takes a lock and builds a key on every call.
+@lru_cache(maxsize=512)
+def _requests(method: str, path: str, status: str) -> Any:
+    return REQUESTS.labels(method, path, status)
+
+
+@lru_cache(maxsize=16)
+def _latency(path: str) -> Any:
+    return LATENCY.labels(path)
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,9 +78,9 @@ class RequestContextMiddleware:
         self.upload_max_bytes = upload_max_bytes
         self.upload_paths = upload_paths
 
-    def _limit(self, scope: Scope) -> int:
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
         if self.upload_max_bytes and scope["path"] in self.upload_paths:
-            content_type = dict(scope["headers"]).get(b"content-type", b"")
+            content_type = headers.get(b"content-type", b"")
             if content_type.lower().startswith(b"multipart/form-data"):
                 return self.upload_max_bytes
         return self.max_body_bytes
@@ -77,7 +89,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
@@ -85,11 +98,11 @@ class RequestContextMiddleware:
         status = 500
         path = scope["path"] if scope["path"] in _TRACKED_PATHS else "other"
 
-        limit = self._limit(scope)
-        length = dict(scope["headers"]).get(b"content-length")
+        limit = self._limit(scope, headers)
+        length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _plain(send, 413, b'{"error":"request body too large"}', request_id)
-            REQUESTS.labels(scope["method"], path, "413").inc()
+            _requests(scope["method"], path, "413").inc()
             request_id_var.reset(token)
             return
 
@@ -118,8 +131,8 @@ class RequestContextMiddleware:
             status = 413
             await _plain(send, 413, b'{"error":"request body too large"}', request_id)
         finally:
-            REQUESTS.labels(scope["method"], path, str(status)).inc()
-            LATENCY.labels(path).observe(time.perf_counter() - started)
+            _requests(scope["method"], path, str(status)).inc()
+            _latency(path).observe(time.perf_counter() - started)
             request_id_var.reset(token)
 
 

@@ -30,16 +30,70 @@ def database_url() -> str:
     return url
 
 
+def analyze() -> None:
+    """Refresh the planner statistics first: a freshly loaded demo database has none until autovacuum
+    runs (and this machine's PostgreSQL runs without autovacuum), and plans made without them
+    hash whole tables for a 20-row lookup."""
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(database_url().replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    """A live `ims serve` process; `cpu_seconds()` is its CPU time so far (workers included)."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        return sum(process_cpu_seconds(pid) for pid in descendants(self.proc.pid))
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process from /proc (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """The process and its children (uvicorn workers), depth-bounded."""
+    found = [pid]
+    for _ in range(3):
+        frontier = []
+        for task in Path("/proc").glob("[0-9]*"):
+            try:
+                ppid = int((task / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid in found and int(task.name) not in found:
+                frontier.append(int(task.name))
+        if not frontier:
+            break
+        found.extend(frontier)
+    return found
+
+
 @contextmanager
-def live_server(workers: int = 1) -> Iterator[int]:
+def server_process(workers: int = 1) -> Iterator[Server]:
     port = free_port()
-    env = {**os.environ, "IMS_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "IMS_LOG_LEVEL": "WARNING", "IMS_APPLICATION_NAME": f"ims-bench-{port}"}
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "ims"), "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
@@ -52,7 +106,7 @@ def live_server(workers: int = 1) -> Iterator[int]:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                    s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                     if b"200" in s.recv(100):
                         break
             except OSError:
@@ -60,13 +114,64 @@ def live_server(workers: int = 1) -> Iterator[int]:
             time.sleep(0.2)
         else:
             raise RuntimeError("server did not become ready")
-        yield port
+        yield Server(port, proc)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def live_server(workers: int = 1) -> Iterator[int]:
+    with server_process(workers) as server:
+        yield server.port
+
+
+async def database_cpu_seconds(application_name: str) -> float:
+    """CPU time of the PostgreSQL backends serving one server's connections (same host only)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url().replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = $1", application_name)
+        pids = [r["pid"] for r in rows]
+    finally:
+        await conn.close()
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
+@dataclass
+class CpuWindow:
+    """CPU spent by the server, this load-generating process and the database during a run:
+    on a shared 2-core machine, CPU-ms per request is steadier than requests per second."""
+
+    server: Server
+    requests: int = 0
+    _start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    _end: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def _sample(self) -> tuple[float, float, float]:
+        backends = asyncio.run(database_cpu_seconds(f"ims-bench-{self.server.port}"))
+        return (self.server.cpu_seconds(), time.process_time(), backends)
+
+    def start(self) -> None:
+        self._start = self._sample()
+
+    def stop(self, requests: int) -> None:
+        self._end = self._sample()
+        self.requests = requests
+
+    def figures(self) -> dict[str, float]:
+        """CPU milliseconds per completed request, per party."""
+        n = max(self.requests, 1)
+        server, client, db = (1000 * (e - s) / n for s, e in zip(self._start, self._end, strict=True))
+        return {
+            "server_cpu_ms_per_req": round(server, 3),
+            "client_cpu_ms_per_req": round(client, 3),
+            "db_cpu_ms_per_req": round(db, 3),
+        }
 
 
 def obtain_token(port: int, scopes: str = "stock:read stock:write") -> str:

@@ -13,7 +13,16 @@ import uuid
 
 import asyncpg
 
-from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server, obtain_token
+from benchmarks._harness import (
+    CpuWindow,
+    analyze,
+    closed_loop,
+    database_url,
+    emit,
+    gql_body,
+    obtain_token,
+    server_process,
+)
 
 MUTATION = """mutation($input: MoveStockInput!) { moveStock(input: $input) { move { id } errors { code } } }"""
 CONCURRENCY = 16
@@ -57,6 +66,7 @@ def _ok(payload: bytes) -> bool:
 
 def main() -> None:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
+    analyze()
     pairs = asyncio.run(_pairs())
     if not pairs:
         raise SystemExit("no part with stock at two stores: load the demo data first")
@@ -78,10 +88,14 @@ def main() -> None:
             },
         )
 
-    with live_server(workers=WORKERS) as port:
+    with server_process(workers=WORKERS) as server:
+        port = server.port
         token = obtain_token(port, "stock:write")
         asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=2, check=_ok, token=token))
+        cpu = CpuWindow(server)
+        cpu.start()
         result = asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=seconds, check=_ok, token=token))
+        cpu.stop(len(result.latencies) + result.errors)
     emit(
         {
             "benchmark": "ledger_writes",
@@ -94,6 +108,7 @@ def main() -> None:
             "p50_ms": round(result.pct(50), 2),
             "p99_ms": round(result.pct(99), 2),
             "violations": asyncio.run(_violations()),
+            **cpu.figures(),
         }
     )
 

@@ -1,7 +1,8 @@
 """Cross-store stock lookup through the API vs the equivalent raw asyncpg query.
 
 One server worker, 16 concurrent clients, 20 s (BENCH_SECONDS to change). Prints JSON:
-rps, p50_ms, p99_ms, raw_rps, raw_p50_ms, raw_p99_ms, api_raw_ratio (median API time / median raw time)."""
+rps, p50_ms, p99_ms, raw_rps, raw_p50_ms, raw_p99_ms, api_raw_ratio (median API time / median raw time),
+and CPU milliseconds per request of the server, the load generator and the database backends."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ import time
 
 import asyncpg
 
-from benchmarks._harness import closed_loop, database_url, emit, gql_body, live_server, obtain_token
+from benchmarks._harness import (
+    CpuWindow,
+    analyze,
+    closed_loop,
+    database_url,
+    emit,
+    gql_body,
+    obtain_token,
+    server_process,
+)
 
 QUERY = """query Lookup($code: String!) { part(code: $code) { code nameZh
   stock { location { code name kind } onHand reserved available lots { lotNo onHand receivedOn } } } }"""
@@ -66,8 +76,10 @@ async def _codes() -> list[str]:
 
 def main() -> None:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
+    analyze()
     codes = asyncio.run(_codes())
-    with live_server(workers=1) as port:
+    with server_process(workers=1) as server:
+        port = server.port
         token = obtain_token(port, "stock:read")
 
         def body(rng: random.Random) -> bytes:
@@ -75,7 +87,10 @@ def main() -> None:
 
         # Warm-up: fill caches and pools before measuring.
         asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=2, token=token))
+        cpu = CpuWindow(server)
+        cpu.start()
         api = asyncio.run(closed_loop(port, body, concurrency=CONCURRENCY, seconds=seconds, token=token))
+        cpu.stop(len(api.latencies) + api.errors)
     raw_latencies, raw_elapsed = asyncio.run(_raw(codes, min(seconds, 10)))
     raw_sorted = sorted(raw_latencies)
 
@@ -96,6 +111,7 @@ def main() -> None:
             "raw_p50_ms": round(raw_pct(50), 3),
             "raw_p99_ms": round(raw_pct(99), 3),
             "api_raw_ratio": round(api.pct(50) / raw_pct(50), 2),
+            **cpu.figures(),
         }
     )
 

@@ -23,7 +23,9 @@ class Settings:
     database_url: str | None = None
     data_dir: Path = Path(".ims")
     part_code_pattern: str = DEFAULT_PART_CODE_PATTERN
-    db_pool_size: int = 10
+    # Steady connections per process: at least the concurrent requests it serves, because connections
+    # beyond the pool (overflow) are closed on return and re-opened on the next burst.
+    db_pool_size: int = 20
     db_max_overflow: int = 10
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
@@ -63,7 +65,7 @@ class Settings:
             database_url=os.environ.get("DATABASE_URL") or None,
             data_dir=Path(os.environ.get("IMS_DATA_DIR", ".ims")),
             part_code_pattern=os.environ.get("IMS_PART_CODE_PATTERN", DEFAULT_PART_CODE_PATTERN),
-            db_pool_size=_env_int("IMS_DB_POOL_SIZE", 10),
+            db_pool_size=_env_int("IMS_DB_POOL_SIZE", 20),
             db_max_overflow=_env_int("IMS_DB_MAX_OVERFLOW", 10),
             graphql_max_depth=_env_int("IMS_GRAPHQL_MAX_DEPTH", 12),
             graphql_max_aliases=_env_int("IMS_GRAPHQL_MAX_ALIASES", 30),

@@ -121,6 +121,7 @@ ROOT_FIELD_POLICIES: dict[str, Policy] = {
     "Mutation.assignRole": P.USERS_MANAGE,
     "Mutation.removeRole": P.USERS_MANAGE,
     "Mutation.setUserActive": P.USERS_MANAGE,
+    "Mutation.setUserEmail": P.USERS_MANAGE,
     "Mutation.createClient": P.CLIENTS_MANAGE,
     "Mutation.revokeClient": P.CLIENTS_MANAGE,
     # master data and integrations (the domain refines exports by kind and location scope)
@@ -152,6 +153,48 @@ ROOT_FIELD_POLICIES: dict[str, Policy] = {
     "Mutation.retryDeadLetters": P.SETTINGS_MANAGE,
     "Mutation.saveNotificationTarget": P.SETTINGS_MANAGE,
     "Mutation.evaluateAlerts": P.SETTINGS_MANAGE,
+    # VMI (the domain refines: a supplier sees only its own agreements, proposals, notices and
+    # scorecard; agreements and decisions are a buyer's of the site; proposals the supplier's)
+    "Query.vmiAgreements": P.VMI,
+    "Query.vmiSharedStock": P.VMI,
+    "Query.vmiProposals": P.VMI,
+    "Query.vmiProposal": P.VMI,
+    "Query.deliveryTimeline": P.PURCHASING_READ,
+    "Query.supplierScorecard": P.PURCHASING_READ,
+    "Mutation.createVmiAgreement": P.PURCHASING_WRITE,
+    "Mutation.updateVmiAgreement": P.PURCHASING_WRITE,
+    "Mutation.draftVmiProposal": P.VMI,
+    "Mutation.updateVmiProposal": P.VMI,
+    "Mutation.submitVmiProposal": P.VMI,
+    "Mutation.cancelVmiProposal": P.VMI,
+    "Mutation.decideVmiProposal": P.PURCHASING_WRITE,
+    "Mutation.startConsignmentReceiving": P.GOODS_RECEIVE,
+    # counter sales and the store daily report (the domain refines: a role at that store, discount
+    # limits by role, return window overrides for managers, trade accounts of your stores)
+    "Query.counterSale": P.SALES_READ,
+    "Query.counterSales": P.SALES_READ,
+    "Query.tradeAccount": P.SALES_READ,
+    "Query.tradeAccounts": P.SALES_READ,
+    "Query.saleLotSuggestion": P.SALES_SELL,
+    "Query.dailySales": P.SALES_READ,
+    "Query.opsDailyReport": P.STORE_REPORT_READ,
+    "Mutation.createCounterSale": P.SALES_SELL,
+    "Mutation.returnCounterSale": P.SALES_SELL,
+    "Mutation.createTradeAccount": P.TRADE_ACCOUNTS_MANAGE,
+    "Mutation.updateTradeAccount": P.TRADE_ACCOUNTS_MANAGE,
+    "Mutation.recordTradeAccountPayment": P.TRADE_ACCOUNTS_MANAGE,
+    # reconciliation statements (the domain refines: a supplier sees only its own, never drafts, and
+    # only it confirms or disputes; finance manages; commenting needs one of the two)
+    "Query.statements": P.STATEMENTS_READ,
+    "Query.statement": P.STATEMENTS_READ,
+    "Mutation.generateStatement": P.STATEMENTS_MANAGE,
+    "Mutation.issueStatement": P.STATEMENTS_MANAGE,
+    "Mutation.reissueStatement": P.STATEMENTS_MANAGE,
+    "Mutation.settleStatement": P.STATEMENTS_MANAGE,
+    "Mutation.addStatementCredit": P.STATEMENTS_MANAGE,
+    "Mutation.confirmStatement": P.STATEMENTS_RESPOND,
+    "Mutation.disputeStatement": P.STATEMENTS_RESPOND,
+    "Mutation.commentStatement": P.STATEMENTS_READ,
 }
 # Subscriptions (over WebSocket) are registered apart: the root-field matrix test covers queries
 # and mutations; tests/api/test_dashboard_api.py covers these.

@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
 from domain.audit import service as audit
+from domain.db import bound_engine
 from domain.principal import Principal
 from domain.settings import Settings
 
@@ -49,6 +50,13 @@ class Context:
         run concurrently and an AsyncSession must not be shared between tasks."""
         async with self.read_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A short autocommit connection for reads through `domain.db.fetch_rows` that need no ORM
+        session (hot paths: the stock lookup); same rules as `read`."""
+        async with bound_engine(self.read_sessions).connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -12,8 +12,12 @@ from api.graphql.counting.queries import COUNTING_NODE_TYPES, counting_node
 from api.graphql.identity.queries import IDENTITY_NODE_TYPES, identity_node
 from api.graphql.org.types import Location, LocationKind
 from api.graphql.purchasing.queries import PURCHASING_NODE_TYPES, purchasing_node
-from api.graphql.relay import Connection, Node, connection, decode_cursor, from_global_id, page_size
+from api.graphql.relay import Connection, Node, connection, decode_cursor, from_global_id, int_key, page_size
+from api.graphql.sales.queries import SALES_NODE_TYPES, sales_node
+from api.graphql.statements.queries import STATEMENTS_NODE_TYPES, statements_node
+from api.graphql.stock.lookup import part_with_stock, wants_stock
 from api.graphql.transfers.queries import TRANSFERS_NODE_TYPES, transfers_node
+from api.graphql.vmi.queries import VMI_NODE_TYPES, vmi_node
 from api.graphql.workshop.queries import WORKSHOP_NODE_TYPES, workshop_node
 from domain.catalog import service as catalog
 from domain.identity.policy import Permission, can
@@ -24,6 +28,8 @@ from domain.org import service as org
 class CoreQueries:
     @strawberry.field(description="A part by its code.")
     async def part(self, info: Info[Context, None], code: str) -> Part | None:
+        if wants_stock(info):  # the cross-store lookup: part and stock in one statement
+            return await part_with_stock(info, code)
         async with info.context.read() as session:
             found = await catalog.part_by_code(session, code, info.context.principal)
         return Part.from_model(found) if found else None
@@ -100,9 +106,9 @@ class CoreQueries:
         if decoded is None:
             return None
         type_name, key = decoded
-        if not key.isdigit() or len(key) > 18:
+        pk = int_key(key)
+        if pk is None:
             return None
-        pk = int(key)
         if type_name in COUNTING_NODE_TYPES:
             return await counting_node(info, type_name, pk)
         if type_name in ALERTS_NODE_TYPES:
@@ -115,6 +121,12 @@ class CoreQueries:
             return await workshop_node(info, type_name, pk)
         if type_name in TRANSFERS_NODE_TYPES:
             return await transfers_node(info, type_name, pk)
+        if type_name in VMI_NODE_TYPES:
+            return await vmi_node(info, type_name, pk)
+        if type_name in SALES_NODE_TYPES:
+            return await sales_node(info, type_name, pk)
+        if type_name in STATEMENTS_NODE_TYPES:
+            return await statements_node(info, type_name, pk)
         principal = info.context.principal
         async with info.context.read() as session:
             if type_name == "Part":

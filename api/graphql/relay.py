@@ -38,12 +38,25 @@ def from_global_id(global_id: str) -> tuple[str, str] | None:
     return type_name, key
 
 
+def int_key(raw: str) -> int | None:
+    """An ASCII-digits key of at most 18 digits as an int, else None: it always fits a BIGINT column."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
+def pk_or_none(global_id: str, type_name: str) -> int | None:
+    """The primary key inside a global ID of the given type; None when malformed or of another type."""
+    decoded = from_global_id(global_id)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return int_key(decoded[1])
+
+
 def pk_of(global_id: str, type_name: str, field: str) -> int:
     """The primary key inside a global ID of the given type, or NOT_FOUND (a mutation's typed error)."""
-    decoded = from_global_id(global_id)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
+    pk = pk_or_none(global_id, type_name)
+    if pk is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"not a {type_name} id", [field])
-    return int(decoded[1])
+    return pk
 
 
 def encode_cursor(value: str) -> str:
@@ -60,6 +73,17 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not decoded.startswith("c:"):
         raise PublicError("the `after` cursor is not valid")
     return decoded[2:]
+
+
+def int_cursor(after: str | None) -> int | None:
+    """An id/offset `after` cursor as an int (None: first page); a public error when it is not one."""
+    raw = decode_cursor(after)
+    if raw is None:
+        return None
+    key = int_key(raw)
+    if key is None:
+        raise PublicError("the `after` cursor is not valid")
+    return key
 
 
 def page_size(first: int | None, cap: int, default: int = 20) -> int:

@@ -23,6 +23,7 @@ from api.graphql.catalog.types import Part, Supplier
 from api.graphql.counting.mutations import CountingMutations
 from api.graphql.counting.queries import CountingQueries
 from api.graphql.errors import should_mask
+from api.graphql.execution import LeanExecutionContext
 from api.graphql.identity.mutations import IdentityMutations
 from api.graphql.identity.queries import IdentityQueries
 from api.graphql.limits import cost_limit_rule
@@ -34,12 +35,20 @@ from api.graphql.planning.queries import PlanningQueries
 from api.graphql.purchasing.mutations import PurchasingMutations
 from api.graphql.purchasing.queries import PurchasingQueries
 from api.graphql.queries import CoreQueries
+from api.graphql.sales.mutations import SalesMutations
+from api.graphql.sales.queries import SalesQueries
+from api.graphql.statements.mutations import StatementMutations
+from api.graphql.statements.queries import StatementQueries
 from api.graphql.stock.mutations import StockMutations
 from api.graphql.stock.types import StockMove
+from api.graphql.text_guard import UnstorableTextGuard
 from api.graphql.transfers.mutations import TransferMutations
 from api.graphql.transfers.queries import TransferQueries
+from api.graphql.vmi.mutations import VmiMutations
+from api.graphql.vmi.queries import VmiQueries
 from api.graphql.workshop.mutations import WorkshopMutations
 from api.graphql.workshop.queries import WorkshopQueries
+from api.unavailable import DatabaseUnavailableExtension
 from domain.settings import Settings, get_settings
 
 
@@ -56,6 +65,9 @@ class Query(
     MasterdataQueries,
     AnalyticsQueries,
     AlertQueries,
+    VmiQueries,
+    SalesQueries,
+    StatementQueries,
 ):
     pass
 
@@ -72,6 +84,9 @@ class Mutation(
     MasterdataMutations,
     AnalyticsMutations,
     AlertMutations,
+    VmiMutations,
+    SalesMutations,
+    StatementMutations,
 ):
     pass
 
@@ -102,12 +117,15 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[Part, Location, Supplier, StockMove],
+        execution_context_class=LeanExecutionContext,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             parser_cache,
             lambda: AddValidationRules(static_rules),
             validation_cache,
             AuthorizationExtension,
+            UnstorableTextGuard,
+            DatabaseUnavailableExtension,
             lambda: MaskErrors(should_mask_error=should_mask),
         ],
     )

@@ -96,14 +96,15 @@ OVERSTOCK_SQL = f"""
      WHERE s.max_stock > 0 AND s.on_hand > s.max_stock * (1 + CAST(:tolerance_pct AS numeric) / 100)
 """
 
+# Our own idle stock: a supplier's consignment stock is not our capital (as on the dashboard).
 DEAD_STOCK_SQL = f"""
     SELECT {_PL_KEY} AS object_key, s.part_id, s.site_id AS location_id, p.primary_supplier_id AS supplier_id,
            NULL::bigint AS ref_id,
-           jsonb_build_object('onHand', s.on_hand, 'value', round(s.value, 2),
+           jsonb_build_object('onHand', s.owned_on_hand, 'value', round(s.value, 2),
                               'lastMoveAt', s.last_move_at,
                               'idleDays', (extract(epoch FROM now() - s.last_move_at) / 86400)::int) AS details
       FROM tmp_part_site_state s JOIN part p ON p.id = s.part_id
-     WHERE s.on_hand > 0 AND s.last_move_at < now() - make_interval(days => CAST(:days AS int))
+     WHERE s.owned_on_hand > 0 AND s.last_move_at < now() - make_interval(days => CAST(:days AS int))
 """
 
 # A variance still awaiting approval whose size exceeds `pct` % of the expected quantity.

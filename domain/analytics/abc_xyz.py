@@ -25,6 +25,9 @@ class Cutoffs:
     y_cv: Decimal = Decimal("1.0")
 
     def __post_init__(self) -> None:
+        # NaN/Infinity arrive as valid Decimal scalars; comparing NaN raises, so refuse them first.
+        if not all(c.is_finite() for c in (self.a_share, self.b_share, self.x_cv, self.y_cv)):
+            raise DomainError(ErrorCode.INVALID_INPUT, "cut-offs must be finite numbers", ["aShare"])
         if not Decimal(0) < self.a_share < self.b_share < Decimal(1):
             raise DomainError(ErrorCode.INVALID_INPUT, "cut-offs need 0 < A share < B share < 1", ["aShare"])
         if not Decimal(0) < self.x_cv < self.y_cv:

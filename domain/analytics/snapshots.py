@@ -49,7 +49,10 @@ async def site_states(
 ) -> dict[int, SiteState]:
     """Stock state per site, computed now (what the refresh stores; also the dashboard's fallback)."""
     settings = settings or get_analytics_settings()
-    dead = f"(st.on_hand > 0 AND st.last_move_at < now() - make_interval(days => {int(settings.dead_stock_days)}))"
+    # Dead stock is our own idle stock: a supplier's consignment stock is its problem, not our capital.
+    dead = (
+        f"(st.owned_on_hand > 0 AND st.last_move_at < now() - make_interval(days => {int(settings.dead_stock_days)}))"
+    )
     rows = await session.execute(
         text(
             f"""
@@ -100,10 +103,16 @@ async def pending_by_site(session: AsyncSession, site_ids: Sequence[int]) -> dic
     return result
 
 
+# Receipts and issues are physical (a consignment delivery is dock work, issuing consignment stock
+# is a cost of goods issued). The net value flow — what rolls inventory value back — follows
+# ownership like the value does: a location a supplier owns is outside our stock, so a consignment
+# delivery changes nothing and consumption into our shelves is an inflow.
 _MOVE_FLOWS = """
     WITH m AS (
         SELECT m.created_at, m.quantity * m.unit_cost AS v, f.site_id AS from_site, t.site_id AS to_site,
-               f.virtual_kind AS from_kind, t.virtual_kind AS to_kind
+               f.virtual_kind AS from_kind, t.virtual_kind AS to_kind,
+               CASE WHEN f.owner_supplier_id IS NULL THEN f.site_id END AS from_own,
+               CASE WHEN t.owner_supplier_id IS NULL THEN t.site_id END AS to_own
           FROM stock_move m
           JOIN location f ON f.id = m.from_location_id
           JOIN location t ON t.id = m.to_location_id
@@ -111,11 +120,17 @@ _MOVE_FLOWS = """
            AND (m.from_location_id = ANY(CAST(:locations AS int[]))
                 OR m.to_location_id = ANY(CAST(:locations AS int[])))
     ), sided AS (
-        SELECT created_at, to_site AS site_id, v AS net, from_kind = 'supplier' AS receipt, false AS issue, v
+        SELECT created_at, to_site AS site_id, 0 AS net, from_kind = 'supplier' AS receipt, false AS issue, v
           FROM m WHERE to_site IS NOT NULL AND to_site IS DISTINCT FROM from_site
         UNION ALL
-        SELECT created_at, from_site, -v, false, coalesce(to_kind IN ('workshop', 'customer'), false), v
+        SELECT created_at, from_site, 0, false, coalesce(to_kind IN ('workshop', 'customer'), false), v
           FROM m WHERE from_site IS NOT NULL AND to_site IS DISTINCT FROM from_site
+        UNION ALL
+        SELECT created_at, to_own, v, false, false, v
+          FROM m WHERE to_own IS NOT NULL AND to_own IS DISTINCT FROM from_own
+        UNION ALL
+        SELECT created_at, from_own, -v, false, false, v
+          FROM m WHERE from_own IS NOT NULL AND to_own IS DISTINCT FROM from_own
     )
     SELECT (created_at AT TIME ZONE CAST(:tz AS text))::date AS day, site_id,
            count(*) FILTER (WHERE receipt) AS receipt_count,

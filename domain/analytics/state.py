@@ -5,7 +5,11 @@ stockout means the same thing on the dashboard and in an alert.
 Balances of zones and bins roll up into their site (`location.site_id`); a part-site with a policy
 but no balance row is in the state with zero stock (that is a stockout, not a missing row). Value is
 on hand × cost: the lot's cost for FIFO parts, otherwise the moving average (purchase price until
-the first valued receipt)."""
+the first valued receipt).
+
+Stock in a location a supplier owns (consignment) is physically there: it counts in on hand and
+available (it can be issued, which is its consumption). It is not ours: `value` and
+`owned_on_hand` (what valuation, aging and dead stock look at) leave it out."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.vmi.consignment import OWNED_BY_US_SQL
 
 UNIT_COST = "coalesce(nullif(p.avg_cost, 0), p.purchase_price)"
 
@@ -29,8 +35,9 @@ def state_sql(*, pairs: bool) -> str:
     return f"""
     WITH stock AS (
         SELECT b.part_id, l.site_id, sum(b.on_hand) AS on_hand, sum(b.on_hand - b.reserved) AS available,
+               sum(b.on_hand) FILTER (WHERE {OWNED_BY_US_SQL}) AS owned_on_hand,
                sum(b.on_hand * coalesce(CASE WHEN p.costing_method = 'fifo' THEN lt.unit_cost END, {UNIT_COST}))
-                   AS value,
+                   FILTER (WHERE {OWNED_BY_US_SQL}) AS value,
                max(b.last_move_at) AS last_move_at
           FROM stock_balance b
           JOIN location l ON l.id = b.location_id
@@ -47,7 +54,8 @@ def state_sql(*, pairs: bool) -> str:
     )
     SELECT coalesce(s.part_id, y.part_id) AS part_id, coalesce(s.site_id, y.site_id) AS site_id,
            coalesce(s.on_hand, 0) AS on_hand, coalesce(s.available, 0) AS available,
-           coalesce(s.value, 0) AS value, {UNIT_COST} AS unit_cost, s.last_move_at,
+           coalesce(s.owned_on_hand, 0) AS owned_on_hand, coalesce(s.value, 0) AS value,
+           {UNIT_COST} AS unit_cost, s.last_move_at,
            coalesce(y.safety_stock, 0) AS safety_stock, coalesce(y.reorder_point, 0) AS reorder_point,
            coalesce(y.max_stock, 0) AS max_stock, coalesce(f.daily_rate, 0) AS daily_rate
       FROM stock s

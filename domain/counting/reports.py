@@ -158,7 +158,7 @@ async def plan_report(session: AsyncSession, principal: Principal, plan_id: int)
 _ACCURACY = """
     WITH periods AS (
         SELECT generate_series(date_trunc(:period, CAST(:start AS timestamp)), CAST(:end AS timestamp),
-                               CAST('1 ' || :period AS interval))::date AS period_start
+                               CAST(CAST(:step AS text) AS interval))::date AS period_start
     ), counts AS (
         SELECT date_trunc(:period, t.counted_at AT TIME ZONE :tz)::date AS period_start,
                count(*) AS counted, count(*) FILTER (WHERE t.within_tolerance) AS within
@@ -195,6 +195,10 @@ async def inventory_accuracy(
         loc = await visible_location(session, principal, location_code, "locationCode")
         extra += " AND (l.path = :root OR l.path LIKE :root_like)"
         params.update(root=loc.path, root_like=loc.path.replace("%", r"\%").replace("_", r"\_") + "/%")
-    params.update(period=period.value, start=start, end=end, stop=end + timedelta(days=1), tz=BUSINESS_TIME_ZONE)
+    # PostgreSQL has no '1 quarter' interval (date_trunc does know 'quarter').
+    step = {Period.WEEK: "1 week", Period.MONTH: "1 month", Period.QUARTER: "3 months"}[period]
+    params.update(
+        period=period.value, step=step, start=start, end=end, stop=end + timedelta(days=1), tz=BUSINESS_TIME_ZONE
+    )
     rows = await session.execute(text(_ACCURACY.format(extra=extra)), params)
     return [AccuracyPoint(r.period_start, r.counted, r.within) for r in rows]

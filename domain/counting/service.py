@@ -225,11 +225,14 @@ async def create_plan(session: AsyncSession, principal: Principal, cmd: CreatePl
 
 async def _freeze(session: AsyncSession, root_path: str, code: str) -> None:
     params = {**subtree_params(root_path), "kinds": _PHYSICAL, "code": code}
-    # Lock the subtree first so two full counts of overlapping areas cannot both freeze it.
+    # Lock the subtree first so two full counts of overlapping areas cannot both freeze it. NO KEY
+    # UPDATE (only `frozen_by` changes): a full lock would also block the foreign-key checks (KEY
+    # SHARE) of postings that already hold balance rows, and deadlock with them
+    # (tests/domain/test_mixed_workload.py).
     rows = await session.execute(
         text(
             "SELECT code, frozen_by FROM location WHERE (path = :root OR path LIKE :root_like) "
-            "AND kind = ANY(:kinds) ORDER BY id FOR UPDATE"
+            "AND kind = ANY(:kinds) ORDER BY id FOR NO KEY UPDATE"
         ),
         params,
     )

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.demo.specs import DemoDataset
+from domain.demo.vmi import load_vmi_agreements
 from domain.principal import Principal
 from domain.stock import ledger
 
@@ -377,5 +378,6 @@ async def load_demo(
             ),
         )
         counts["opening_moves"] = len(result.moves)
+        counts["vmi_agreements"] = await load_vmi_agreements(session)
         report("opening stock", 1.0)
     return counts

@@ -25,6 +25,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    # Where reports for this person go (the store manager's daily operations report); optional.
+    email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)

@@ -35,6 +35,10 @@ class Permission(StrEnum):
     MATCH_RESOLVE = "purchasing.match_resolve"
     VMI = "vmi"
     STATEMENTS_READ = "statements.read"
+    # Reconciliation statements: finance generates, issues, credits and settles; the supplier
+    # confirms or disputes its own (both comment).
+    STATEMENTS_MANAGE = "statements.manage"
+    STATEMENTS_RESPOND = "statements.respond"
     VALUATION_READ = "valuation.read"
     ANALYTICS_READ = "analytics.read"
     AUDIT_READ = "audit.read"
@@ -43,6 +47,13 @@ class Permission(StrEnum):
     SETTINGS_MANAGE = "settings.manage"
     # Bulk master-data changes: imports, merges of duplicate parts, retiring codes (issue 10).
     MASTERDATA_MANAGE = "masterdata.manage"
+    # Counter sales (issue 12): sell and return at a store, read sales, return after the window,
+    # manage trade accounts and their payments; the daily operations report of a store.
+    SALES_SELL = "sales.sell"
+    SALES_READ = "sales.read"
+    SALES_OVERRIDE = "sales.override"
+    TRADE_ACCOUNTS_MANAGE = "sales.accounts"
+    STORE_REPORT_READ = "reports.store"
 
 
 P = Permission
@@ -57,6 +68,8 @@ _READ_ALL = frozenset(
         P.STATEMENTS_READ,
         P.VALUATION_READ,
         P.ANALYTICS_READ,
+        P.SALES_READ,
+        P.STORE_REPORT_READ,
     }
 )
 # Store staff: see stock, move it within the store, request transfers, issue to work orders,
@@ -75,13 +88,19 @@ _STAFF = frozenset(
         P.PURCHASING_READ,
         P.GOODS_RECEIVE,
         P.ASN_SUBMIT,
+        P.SALES_SELL,
+        P.SALES_READ,
     }
 )
-# Store managers also approve: transfers, count plans and adjustments, purchase orders.
-_MANAGER = _STAFF | {P.STOCK_ADJUST, P.TRANSFER_APPROVE, P.COUNT_PLAN, P.COUNT_APPROVE, P.PURCHASING_WRITE}
+# Store managers also approve: transfers, count plans and adjustments, purchase orders; as buyers
+# they run their site's VMI agreements and decide suppliers' proposals.
+_MANAGER = _STAFF | {P.STOCK_ADJUST, P.TRANSFER_APPROVE, P.COUNT_PLAN, P.COUNT_APPROVE, P.PURCHASING_WRITE, P.VMI}
+# ... and take counter-sale returns after the window, keep trade accounts, get the store's daily report.
+_MANAGER |= {P.SALES_OVERRIDE, P.TRADE_ACCOUNTS_MANAGE, P.STORE_REPORT_READ}
 _SUPPLIER = frozenset(
     {P.CATALOG_READ, P.LOCATION_READ, P.STOCK_READ, P.PURCHASING_READ, P.ASN_SUBMIT, P.VMI, P.STATEMENTS_READ}
 )
+_SUPPLIER |= {P.STATEMENTS_RESPOND}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STORE_STAFF: _STAFF,
@@ -89,7 +108,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REGIONAL_MANAGER: _MANAGER | {P.TRANSFER_CROSS_STORE, P.ANALYTICS_READ},
     Role.HQ_OPERATIONS: _MANAGER | _READ_ALL | {P.TRANSFER_CROSS_STORE, P.VMI, P.MATCH_RESOLVE, P.MASTERDATA_MANAGE},
     # Finance reads everything; its one decision is on price differences in the three-way match.
-    Role.FINANCE: _READ_ALL | {P.AUDIT_READ, P.MATCH_RESOLVE},
+    Role.FINANCE: _READ_ALL | {P.AUDIT_READ, P.MATCH_RESOLVE, P.TRADE_ACCOUNTS_MANAGE, P.STATEMENTS_MANAGE},
     Role.ADMIN: frozenset({P.USERS_MANAGE, P.CLIENTS_MANAGE, P.SETTINGS_MANAGE, P.AUDIT_READ, P.MASTERDATA_MANAGE}),
     Role.SUPPLIER: _SUPPLIER,
     Role.SYSTEM: frozenset(Permission),
@@ -136,9 +155,28 @@ SCOPES: dict[str, tuple[frozenset[Permission], str]] = {
         "VMI agreements, proposals and the shared stock view",
     ),
     "statements:read": (frozenset({P.STATEMENTS_READ}), "reconciliation statements"),
+    "statements:write": (
+        frozenset({P.STATEMENTS_READ, P.STATEMENTS_MANAGE, P.STATEMENTS_RESPOND}),
+        "reconciliation statements: generate, issue, credit, settle (finance); confirm, dispute (supplier)",
+    ),
     "analytics:read": (
-        frozenset({P.ANALYTICS_READ, P.VALUATION_READ, P.PLANNING_READ}),
+        frozenset({P.ANALYTICS_READ, P.VALUATION_READ, P.PLANNING_READ, P.SALES_READ, P.STORE_REPORT_READ}),
         "KPIs, reports, forecasts and stock valuation",
+    ),
+    "sales": (
+        frozenset(
+            {
+                P.CATALOG_READ,
+                P.LOCATION_READ,
+                P.STOCK_READ,
+                P.SALES_SELL,
+                P.SALES_READ,
+                P.SALES_OVERRIDE,
+                P.TRADE_ACCOUNTS_MANAGE,
+                P.STORE_REPORT_READ,
+            }
+        ),
+        "counter sales and returns, trade accounts, daily sales and store reports",
     ),
     "admin": (
         frozenset({P.USERS_MANAGE, P.CLIENTS_MANAGE, P.SETTINGS_MANAGE, P.AUDIT_READ, P.MASTERDATA_MANAGE}),
@@ -148,7 +186,7 @@ SCOPES: dict[str, tuple[frozenset[Permission], str]] = {
 ALL_SCOPES = frozenset(SCOPES)
 # A client bound to a supplier acts for that supplier: no company-wide writes or figures.
 SUPPLIER_CLIENT_SCOPES = frozenset(
-    {"stock:read", "purchasing:read", "purchasing:write", "asn:write", "vmi", "statements:read"}
+    {"stock:read", "purchasing:read", "purchasing:write", "asn:write", "vmi", "statements:read", "statements:write"}
 )
 
 

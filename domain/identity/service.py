@@ -31,6 +31,7 @@ from domain.org.models import Location
 from domain.principal import Principal, Role
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 # ---------------------------------------------------------------------------------------- users
@@ -44,6 +45,8 @@ class CreateUserCommand:
     location_code: str | None = None
     supplier_code: str | None = None
     display_name: str | None = None
+    # Where reports for the user go (a store manager's daily operations report).
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,15 @@ def _role(value: Role | str, field: str = "role") -> Role:
         names = ", ".join(r.value for r in ASSIGNABLE_ROLES)
         raise DomainError(ErrorCode.INVALID_INPUT, f"unknown role; use one of {names}", [field])
     return role
+
+
+def _email(value: str | None) -> str | None:
+    email = (value or "").strip()
+    if not email:
+        return None
+    if len(email) > 200 or not _EMAIL.fullmatch(email):
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{email!r} is not an e-mail address", ["email"])
+    return email
 
 
 def _password(value: str) -> str:
@@ -117,6 +129,7 @@ async def create_user(session: AsyncSession, principal: Principal, cmd: CreateUs
     password = _password(cmd.password)
     role = _role(cmd.role)
     display_name = (cmd.display_name or username).strip()[:200] or username
+    email = _email(cmd.email)
     supplier_id: int | None = None
     location: Location | None = None
     if role is Role.SUPPLIER:
@@ -136,6 +149,7 @@ async def create_user(session: AsyncSession, principal: Principal, cmd: CreateUs
         username=username,
         display_name=display_name,
         password_hash=password_hash,
+        email=email,
         kind="supplier" if supplier_id is not None else "internal",
         supplier_id=supplier_id,
         active=True,
@@ -206,6 +220,15 @@ async def set_user_active(session: AsyncSession, principal: Principal, username:
     return user
 
 
+async def set_user_email(session: AsyncSession, principal: Principal, username: str, email: str | None) -> User:
+    """Set (or with None / "" clear) the address the user's reports are mailed to."""
+    ensure(principal, Permission.USERS_MANAGE)
+    user = await _user_by_name(session, username, lock=True)
+    user.email = _email(email)
+    await session.flush()
+    return user
+
+
 async def grants_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[Grant]]:
     rows = await session.execute(
         select(RoleAssignment.user_id, RoleAssignment.role, Location.code, Location.path)
@@ -247,6 +270,26 @@ async def authenticate_password(session: AsyncSession, username: str, password: 
     user.last_login_at = datetime.now(UTC)
     if secret_util.needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(secret_util.hash_password, password)
+    await session.flush()
+    return user
+
+
+async def change_password(session: AsyncSession, principal: Principal, current: str, new: str) -> User:
+    """A signed-in user replaces their own password; the current one must be given again, so a
+    borrowed unlocked session cannot take the account over."""
+    if principal.user_id is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "only users have passwords")
+    user = (await session.execute(select(User).where(User.id == principal.user_id).with_for_update())).scalar_one()
+    ok = await asyncio.to_thread(secret_util.verify_password, user.password_hash, current[:256])
+    if not ok:
+        raise DomainError(ErrorCode.INVALID_INPUT, "the current password is wrong", ["currentPassword"])
+    try:
+        _password(new)
+    except DomainError as error:
+        raise DomainError(error.code, error.message, ["newPassword"]) from None
+    if new == current:
+        raise DomainError(ErrorCode.INVALID_INPUT, "the new password must differ from the current one", ["newPassword"])
+    user.password_hash = await asyncio.to_thread(secret_util.hash_password, new)
     await session.flush()
     return user
 
@@ -385,6 +428,7 @@ __all__ = [
     "Grant",
     "assign_role",
     "authenticate_password",
+    "change_password",
     "client_by_id",
     "create_client",
     "create_user",
@@ -399,6 +443,7 @@ __all__ = [
     "remove_role",
     "revoke_client",
     "set_user_active",
+    "set_user_email",
     "user_by_id",
     "user_subject",
 ]

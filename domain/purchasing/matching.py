@@ -4,7 +4,10 @@
 A line is matched once its goods are all inspected and it is complete (received in full, closed
 short by decision, or its order closed). Within tolerance it is released for invoicing (an outbox
 event tells finance systems); otherwise it waits in the exception queue with typed reasons until
-someone with the right role releases or disputes it."""
+someone with the right role releases or disputes it.
+
+Consignment lines (destined to a location the supplier owns) are not matched at all: the goods stay
+the supplier's until consumed, and consumption is what its monthly statement charges."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from domain.catalog.models import Part
 from domain.errors import DomainError, ErrorCode
 from domain.events import emit
 from domain.principal import Principal
+from domain.purchasing import ownership
 from domain.purchasing.common import clean_text, lock_one, locked, visible_orders_clause
 from domain.purchasing.models import (
     MatchResult,
@@ -110,11 +114,16 @@ async def evaluate_if_complete(
 async def evaluate_lines(
     session: AsyncSession, lines: Sequence[PurchaseOrderLine], settings: PurchasingSettings | None = None
 ) -> list[MatchResult]:
-    """(Re)match lines; results already released or disputed are final and kept."""
+    """(Re)match lines; results already released or disputed are final and kept. Consignment lines
+    are never matched: nothing is payable on receipt, the supplier invoices consumption."""
     settings = settings or get_purchasing_settings()
     if not lines:
         return []
     await session.flush()
+    consignment = await ownership.consignment_line_ids(session, [line.id for line in lines])
+    lines = [line for line in lines if line.id not in consignment]
+    if not lines:
+        return []
     ids = [line.id for line in lines]
     existing = {
         m.po_line_id: m

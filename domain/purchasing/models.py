@@ -79,7 +79,7 @@ class PurchaseOrder(Base):
     __tablename__ = "purchase_order"
     __table_args__ = (
         _status_check("status_valid", PurchaseOrderStatus),
-        CheckConstraint("source IN ('manual','suggestion')", name="source_valid"),
+        CheckConstraint("source IN ('manual','suggestion','vmi')", name="source_valid"),
         Index("ix_purchase_order_supplier_status", "supplier_id", "status"),
     )
 

@@ -145,6 +145,14 @@ async def _insert(
     source: str,
     notes: str | None,
 ) -> OrderView:
+    for n, line in enumerate(lines):
+        owner = line.destination.owner_supplier_id
+        if owner is not None and owner != supplier.id:  # goods would become another supplier's consignment
+            raise DomainError(
+                ErrorCode.INVALID_LOCATION,
+                f"{line.destination.code} holds another supplier's consignment stock",
+                ["lines", str(n), "destinationCode"],
+            )
     pk = await next_id(session, "purchase_order")
     total = sum(((line.quantity * line.unit_price).quantize(CENT) for line in lines), Decimal(0))
     order = PurchaseOrder(

@@ -1,6 +1,9 @@
 """Quality control of received goods waiting in a site's QC bin: accept all or part, reject the rest
 with a reason. Rejects leave stock at once through a return-to-vendor document (QC → V-SUPPLIER),
-and reopen that quantity on the order line so a replacement can be received against it."""
+and reopen that quantity on the order line so a replacement can be received against it.
+
+Consignment receipts are inspected where they were posted, in the supplier-owned location; what
+is accepted is already in its place, so it counts as put away at once (see `putaway`)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.events import emit
 from domain.org.models import Location
 from domain.principal import Principal
-from domain.purchasing import matching
+from domain.purchasing import matching, ownership
 from domain.purchasing.common import (
     check_key,
     claim,
@@ -120,6 +123,8 @@ async def inspect_receipt(
         raise DomainError(ErrorCode.INVALID_INPUT, "a rejection needs a reason", ["reason"])
 
     receipt.accepted_qty += accept_qty
+    if await ownership.is_consignment_receipt(session, receipt):
+        receipt.put_away_qty += accept_qty  # already in the supplier's location: nothing to put away
     rtv = None
     if reject_qty > 0:
         rtv = await _return_to_vendor(session, principal, receipt, reject_qty, note or "")

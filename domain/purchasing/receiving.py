@@ -1,5 +1,6 @@
 """Scan receiving: a session at a site, scans matched against open order lines and ship notices,
-posted from V-SUPPLIER into the site's QC location at the order price.
+posted from V-SUPPLIER into the site's QC location at the order price — or, for a consignment line
+(destined to a location its supplier owns), straight into that location (see `ownership`).
 
 Whatever does not match cleanly — an unknown barcode, a part on no open order, a wrong item, more
 than the tolerance allows, a shipment that came short — is recorded as a *hold* and nothing of it
@@ -25,7 +26,7 @@ from domain.catalog.models import CostingMethod, Part
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import SITE_KINDS, Location, LocationKind
 from domain.principal import Principal
-from domain.purchasing import matching
+from domain.purchasing import matching, ownership
 from domain.purchasing.common import (
     check_key,
     claim,
@@ -444,6 +445,7 @@ async def _receive(
             pieces.append((line, None, share))
 
     supplier = await supplier_location(session)
+    targets = await _receipt_locations(session, rs, [line for line, _, _ in pieces], orders)
     received_on = today()
     receipts: list[ReceiptLine] = []
     by_order: dict[int, list[tuple[ReceiptLine, ledger.MoveLine]]] = defaultdict(list)
@@ -464,7 +466,7 @@ async def _receive(
             quantity=qty,
             unit_cost=line.unit_price,
             site_id=rs.site_id,
-            qc_location_id=rs.qc_location_id,
+            qc_location_id=targets[line.id],
             received_on=received_on,
             accepted_qty=ZERO,
             rejected_qty=ZERO,
@@ -473,7 +475,7 @@ async def _receive(
         move = ledger.MoveLine(
             part_id=part.id,
             from_location_id=supplier.id,
-            to_location_id=rs.qc_location_id,
+            to_location_id=targets[line.id],
             quantity=qty,
             lot_no=lot,
             unit_cost=line.unit_price,
@@ -514,6 +516,31 @@ async def _receive(
         await refresh_order_status(session, order, all_lines[order.id])
     await _refresh_notices(session, {n.ship_notice_id for _, n, _ in pieces if n is not None})
     return receipts
+
+
+async def _receipt_locations(
+    session: AsyncSession,
+    rs: ReceivingSession,
+    lines: Sequence[PurchaseOrderLine],
+    orders: dict[int, PurchaseOrder],
+) -> dict[int, int]:
+    """Where each line's goods are posted: a consignment line (destined to a location its order's
+    supplier owns) straight into that location, so the goods stay the supplier's; any other line
+    into the site's QC bin (the session's own, unless the session was opened on a consignment zone)."""
+    owner = await ownership.owners(session, [rs.qc_location_id, *(line.destination_location_id for line in lines)])
+    qc_id = rs.qc_location_id if owner.get(rs.qc_location_id) is None else None
+    found: dict[int, int] = {}
+    for line in lines:
+        destination = line.destination_location_id
+        if owner.get(destination) is not None and owner[destination] == orders[line.purchase_order_id].supplier_id:
+            found[line.id] = destination
+            continue
+        if qc_id is None:
+            site = await session.get(Location, rs.site_id)
+            assert site is not None
+            qc_id = (await ensure_qc_location(session, site)).id
+        found[line.id] = qc_id
+    return found
 
 
 async def _notice_lines(session: AsyncSession, po_line_ids: Sequence[int]) -> dict[int, list[ShipNoticeLine]]:

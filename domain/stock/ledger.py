@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import fetch_rows
 from domain.errors import DomainError, ErrorCode
 from domain.org.models import STOCK_HOLDING_KINDS, LocationKind
 from domain.principal import Principal
@@ -82,15 +83,15 @@ class PostingResult:
     replayed: bool
 
 
-@dataclass(frozen=True)
-class _PartInfo:
+@dataclass(frozen=True, slots=True)
+class PartInfo:
     precision: int
     costing_method: str
     avg_cost: Decimal
 
 
-@dataclass(frozen=True)
-class _LocationInfo:
+@dataclass(frozen=True, slots=True)
+class LocationInfo:
     code: str
     kind: str
     frozen_by: str | None
@@ -99,6 +100,16 @@ class _LocationInfo:
     @property
     def physical(self) -> bool:
         return self.kind in STOCK_HOLDING_KINDS
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The part and location facts a posting is checked against, when the caller has just read
+    them in the same transaction (a use case resolving codes to ids reads them with the ids),
+    which saves the ledger that round trip. Any id missing here is read as usual."""
+
+    parts: dict[int, PartInfo]
+    locations: dict[int, LocationInfo]
 
 
 def request_hash(posting: Posting) -> str:
@@ -122,29 +133,24 @@ def request_hash(posting: Posting) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-_LOAD_CONTEXT = text(
-    """
+_LOAD_CONTEXT = """
     SELECT 'p' AS tag, id, uom_precision AS a, costing_method AS b, avg_cost AS c, NULL::text AS d, NULL::bool AS e
       FROM part WHERE id = ANY(:part_ids)
     UNION ALL
     SELECT 'l', id, NULL, kind, NULL, code || '|' || coalesce(frozen_by, ''), active
       FROM location WHERE id = ANY(:location_ids)
     """
-)
 
-_CLAIM_KEY = text(
-    """
+_CLAIM_KEY = """
     INSERT INTO stock_posting (idempotency_key, request_hash, doc_type, doc_ref, reason, actor)
     VALUES (:key, :hash, :doc_type, :doc_ref, :reason, :actor)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
     """
-)
 
 _EXISTING_POSTING = text("SELECT id, request_hash FROM stock_posting WHERE idempotency_key = :key")
 
-_TAKE = text(
-    """
+_TAKE = """
     UPDATE stock_balance
        SET on_hand = on_hand - CAST(:q AS numeric), reserved = reserved - CAST(:r AS numeric),
            last_move_at = now()
@@ -152,23 +158,18 @@ _TAKE = text(
        AND on_hand - reserved >= CAST(:q AS numeric) - CAST(:r AS numeric) AND reserved >= CAST(:r AS numeric)
     RETURNING on_hand
     """
-)
 
-_PUT = text(
-    """
+_PUT = """
     INSERT INTO stock_balance (part_id, location_id, lot_no, on_hand, reserved, last_move_at)
     VALUES (:p, :l, :lot, :q, 0, now())
     ON CONFLICT (part_id, location_id, lot_no)
     DO UPDATE SET on_hand = stock_balance.on_hand + excluded.on_hand, last_move_at = now()
     """
-)
 
-_AVAILABLE = text(
-    """
+_AVAILABLE = """
     SELECT coalesce(sum(on_hand - reserved), 0) FROM stock_balance
      WHERE part_id = :p AND location_id = :l AND lot_no = :lot
     """
-)
 
 _MOVING_AVERAGE = text(
     """
@@ -246,15 +247,12 @@ _ROW_BY_ROW_LIMIT = 8
 
 _LOT_COSTS = text("SELECT part_id, lot_no, unit_cost FROM lot WHERE part_id = ANY(:part_ids) AND unit_cost IS NOT NULL")
 
-_INSERT_POSTING = text(
-    """
+_INSERT_POSTING = """
     INSERT INTO stock_posting (idempotency_key, request_hash, doc_type, doc_ref, reason, actor)
     VALUES (NULL, NULL, :doc_type, :doc_ref, :reason, :actor) RETURNING id
     """
-)
 
-_INSERT_MOVES = text(
-    """
+_INSERT_MOVES = """
     INSERT INTO stock_move (posting_id, part_id, lot_no, quantity, from_location_id, to_location_id,
                             unit_cost, currency, doc_type, doc_ref, reason, actor)
     SELECT :posting_id, m.part_id, m.lot_no, m.quantity, m.from_id, m.to_id, m.unit_cost, 'CNY',
@@ -265,7 +263,6 @@ _INSERT_MOVES = text(
      ORDER BY m.n
     RETURNING id, created_at
     """
-)
 
 _POSTING_MOVES = text(
     """
@@ -276,70 +273,74 @@ _POSTING_MOVES = text(
 )
 
 
-async def post(session: AsyncSession, principal: Principal, posting: Posting) -> PostingResult:
+async def post(
+    session: AsyncSession, principal: Principal, posting: Posting, facts: Facts | None = None
+) -> PostingResult:
     """Apply a posting inside the caller's transaction, or raise DomainError having written nothing
-    that the caller's rollback would not undo."""
+    that the caller's rollback would not undo.
+
+    The statements run on the transaction's asyncpg connection (`domain.db.fetch_rows`): a manual
+    move is a handful of short statements, and SQLAlchemy's per-statement work was a third of its
+    CPU time."""
     if not posting.lines:
         raise DomainError(ErrorCode.INVALID_INPUT, "a posting needs at least one line", ["lines"])
-    parts, locations = await _load_context(session, posting.lines)
+    parts, locations = await _load_context(session, posting.lines, facts)
     lines = _validate(posting, parts, locations)
     key = posting.idempotency_key
     digest = request_hash(posting) if key else None
 
     if key:
-        claimed = (
-            await session.execute(
-                _CLAIM_KEY,
-                {
-                    "key": key,
-                    "hash": digest,
-                    "doc_type": posting.doc_type,
-                    "doc_ref": posting.doc_ref,
-                    "reason": posting.reason,
-                    "actor": principal.actor,
-                },
-            )
-        ).scalar_one_or_none()
-        if claimed is None:
-            return await _replay(session, key, digest)
-        posting_id = claimed
-    else:
-        posting_id = (
-            await session.execute(
-                _INSERT_POSTING,
-                {
-                    "doc_type": posting.doc_type,
-                    "doc_ref": posting.doc_ref,
-                    "reason": posting.reason,
-                    "actor": principal.actor,
-                },
-            )
-        ).scalar_one()
-
-    costs = await _unit_costs(session, lines, parts, locations)
-    await _apply_balances(session, lines, locations)
-
-    rows = (
-        await session.execute(
-            _INSERT_MOVES,
+        claimed = await fetch_rows(
+            session,
+            _CLAIM_KEY,
             {
-                "posting_id": posting_id,
-                "part_ids": [line.part_id for line in lines],
-                "lots": [line.lot_no for line in lines],
-                "quantities": [line.quantity for line in lines],
-                "from_ids": [line.from_location_id for line in lines],
-                "to_ids": [line.to_location_id for line in lines],
-                "costs": costs,
+                "key": key,
+                "hash": digest,
                 "doc_type": posting.doc_type,
                 "doc_ref": posting.doc_ref,
                 "reason": posting.reason,
                 "actor": principal.actor,
             },
         )
-    ).all()
+        if not claimed:
+            return await _replay(session, key, digest)
+        posting_id = claimed[0][0]
+    else:
+        inserted = await fetch_rows(
+            session,
+            _INSERT_POSTING,
+            {
+                "doc_type": posting.doc_type,
+                "doc_ref": posting.doc_ref,
+                "reason": posting.reason,
+                "actor": principal.actor,
+            },
+        )
+        posting_id = inserted[0][0]
+
+    costs = await _unit_costs(session, lines, parts, locations)
+    await _apply_balances(session, lines, locations)
+
+    rows = await fetch_rows(
+        session,
+        _INSERT_MOVES,
+        {
+            "posting_id": posting_id,
+            "part_ids": [line.part_id for line in lines],
+            "lots": [line.lot_no for line in lines],
+            "quantities": [line.quantity for line in lines],
+            "from_ids": [line.from_location_id for line in lines],
+            "to_ids": [line.to_location_id for line in lines],
+            "costs": costs,
+            "doc_type": posting.doc_type,
+            "doc_ref": posting.doc_ref,
+            "reason": posting.reason,
+            "actor": principal.actor,
+        },
+    )
     moves = [
         PostedMove(
-            id=row.id,
+            id=row[0],
             posting_id=posting_id,
             part_id=line.part_id,
             lot_no=line.lot_no,
@@ -351,7 +352,7 @@ async def post(session: AsyncSession, principal: Principal, posting: Posting) ->
             doc_ref=posting.doc_ref,
             reason=posting.reason,
             actor=principal.actor,
-            created_at=row.created_at,
+            created_at=row[1],
         )
         for line, cost, row in zip(lines, costs, rows, strict=True)
     ]
@@ -359,23 +360,29 @@ async def post(session: AsyncSession, principal: Principal, posting: Posting) ->
 
 
 async def _load_context(
-    session: AsyncSession, lines: Sequence[MoveLine]
-) -> tuple[dict[int, _PartInfo], dict[int, _LocationInfo]]:
+    session: AsyncSession, lines: Sequence[MoveLine], facts: Facts | None = None
+) -> tuple[dict[int, PartInfo], dict[int, LocationInfo]]:
     part_ids = sorted({line.part_id for line in lines})
     location_ids = sorted({i for line in lines for i in (line.from_location_id, line.to_location_id)})
-    rows = await session.execute(_LOAD_CONTEXT, {"part_ids": part_ids, "location_ids": location_ids})
-    parts: dict[int, _PartInfo] = {}
-    locations: dict[int, _LocationInfo] = {}
-    for row in rows:
-        if row.tag == "p":
-            parts[row.id] = _PartInfo(precision=row.a, costing_method=row.b, avg_cost=row.c)
+    if (
+        facts is not None
+        and all(i in facts.parts for i in part_ids)
+        and all(i in facts.locations for i in location_ids)
+    ):
+        return facts.parts, facts.locations
+    rows = await fetch_rows(session, _LOAD_CONTEXT, {"part_ids": part_ids, "location_ids": location_ids})
+    parts: dict[int, PartInfo] = {}
+    locations: dict[int, LocationInfo] = {}
+    for tag, row_id, a, b, c, d, e in rows:
+        if tag == "p":
+            parts[row_id] = PartInfo(precision=a, costing_method=b, avg_cost=c)
         else:
-            code, _, frozen = row.d.partition("|")
-            locations[row.id] = _LocationInfo(code=code, kind=row.b, frozen_by=frozen or None, active=row.e)
+            code, _, frozen = d.partition("|")
+            locations[row_id] = LocationInfo(code=code, kind=b, frozen_by=frozen or None, active=e)
     return parts, locations
 
 
-def _validate(posting: Posting, parts: dict[int, _PartInfo], locations: dict[int, _LocationInfo]) -> list[MoveLine]:
+def _validate(posting: Posting, parts: dict[int, PartInfo], locations: dict[int, LocationInfo]) -> list[MoveLine]:
     checked: list[MoveLine] = []
     for n, line in enumerate(posting.lines):
         where = ["lines", str(n)]
@@ -433,8 +440,8 @@ def _validate(posting: Posting, parts: dict[int, _PartInfo], locations: dict[int
 async def _unit_costs(
     session: AsyncSession,
     lines: list[MoveLine],
-    parts: dict[int, _PartInfo],
-    locations: dict[int, _LocationInfo],
+    parts: dict[int, PartInfo],
+    locations: dict[int, LocationInfo],
 ) -> list[Decimal]:
     """Inbound goods with a price set the cost (and roll the moving average); everything else
     leaves at the FIFO lot cost or the moving average, per the part's costing method."""
@@ -481,7 +488,7 @@ async def _unit_costs(
     return costs
 
 
-async def _apply_balances(session: AsyncSession, lines: list[MoveLine], locations: dict[int, _LocationInfo]) -> None:
+async def _apply_balances(session: AsyncSession, lines: list[MoveLine], locations: dict[int, LocationInfo]) -> None:
     deltas: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     consumed: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -500,13 +507,10 @@ async def _apply_balances(session: AsyncSession, lines: list[MoveLine], location
         reserved = consumed.get(key, ZERO)
         if delta < 0 or reserved:
             take = -delta
-            taken = (
-                await session.execute(_TAKE, {"p": part_id, "l": location_id, "lot": lot_no, "q": take, "r": reserved})
-            ).first()
-            if taken is None:
-                available = (
-                    await session.execute(_AVAILABLE, {"p": part_id, "l": location_id, "lot": lot_no})
-                ).scalar_one()
+            where = {"p": part_id, "l": location_id, "lot": lot_no}
+            taken = await fetch_rows(session, _TAKE, {**where, "q": take, "r": reserved})
+            if not taken:
+                available = (await fetch_rows(session, _AVAILABLE, where))[0][0]
                 lot_text = f" lot {lot_no}" if lot_no else ""
                 raise DomainError(
                     ErrorCode.INSUFFICIENT_STOCK,
@@ -515,14 +519,14 @@ async def _apply_balances(session: AsyncSession, lines: list[MoveLine], location
                     ["quantity"],
                 )
         elif delta > 0:
-            await session.execute(_PUT, {"p": part_id, "l": location_id, "lot": lot_no, "q": delta})
+            await fetch_rows(session, _PUT, {"p": part_id, "l": location_id, "lot": lot_no, "q": delta})
 
 
 async def _apply_balances_set_based(
     session: AsyncSession,
     deltas: dict[tuple[int, int, str], Decimal],
     consumed: dict[tuple[int, int, str], Decimal],
-    locations: dict[int, _LocationInfo],
+    locations: dict[int, LocationInfo],
 ) -> None:
     keys = sorted(deltas)
     await session.execute(
@@ -544,9 +548,8 @@ async def _apply_balances_set_based(
         for key in takes:
             if key not in done:
                 part_id, location_id, lot_no = key
-                available = (
-                    await session.execute(_AVAILABLE, {"p": part_id, "l": location_id, "lot": lot_no})
-                ).scalar_one()
+                where = {"p": part_id, "l": location_id, "lot": lot_no}
+                available = (await fetch_rows(session, _AVAILABLE, where))[0][0]
                 raise DomainError(
                     ErrorCode.INSUFFICIENT_STOCK,
                     f"only {available.normalize():f} available at {locations[location_id].code}"

@@ -14,6 +14,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
+import procrastinate
 from procrastinate import exceptions as job_errors
 from sqlalchemy import text
 
@@ -131,14 +132,10 @@ def _previous_month(today: date) -> date:
 @app.periodic(cron="0 3 1 * *")
 @app.task(name="ims.vmi.month_end", queue="statements", queueing_lock="ims.vmi.month_end", lock="statements")
 async def month_end_statements_job(timestamp: int | None = None) -> dict[str, Any]:
-    """VMI reconciliation statements of the month just closed. The VMI context provides
-    `domain.vmi.statements.generate_month_end_statements(session, principal, month)` (idempotent
-    per supplier and month); until it exists this job only logs."""
-    try:
-        from domain.vmi.statements import generate_month_end_statements  # type: ignore[import-not-found]
-    except ImportError:
-        log.info("month-end statements: the VMI module is not installed; nothing to do")
-        return {"skipped": "vmi not installed"}
+    """VMI reconciliation statements of the month just closed; idempotent per supplier and month, so
+    a retried or doubled run issues each statement once."""
+    from domain.vmi.statements import generate_month_end_statements
+
     month = _previous_month(business_today())
     async with runtime().sessions() as session, session.begin():
         result = await generate_month_end_statements(session, SYSTEM, month)
@@ -180,3 +177,61 @@ async def weekly_counts_job(timestamp: int | None = None) -> dict[str, Any]:
 
 
 TASKS["weekly-counts"] = weekly_counts_job
+
+
+@app.periodic(cron="*/15 * * * *")
+@app.task(name="ims.vmi.triggers", queue="vmi", queueing_lock="ims.vmi.triggers", lock="vmi")
+async def vmi_triggers_job(timestamp: int | None = None) -> dict[str, Any]:
+    """VMI parts below their minimum: draft a proposal and tell the supplier, once per open proposal
+    (an agreement with an open proposal is skipped; agreements being edited are locked and skipped)."""
+    from domain.vmi.triggers import evaluate_triggers
+
+    async with runtime().sessions() as session, session.begin():
+        report = await evaluate_triggers(session, SYSTEM)
+    if report.notified:
+        await _defer_dispatch()
+    return {
+        "evaluated": report.evaluated,
+        "below_min": report.below_min,
+        "drafted": report.drafted,
+        "notified": report.notified,
+        "failed": report.failed,
+    }
+
+
+TASKS["vmi-triggers"] = vmi_triggers_job
+
+
+class OpsReportsNotSent(Exception):
+    """Some daily reports could not be sent; the retry sends only those (the sent-log skips the rest)."""
+
+
+# 07:00 in Asia/Shanghai (UTC+8, no daylight saving): procrastinate's cron runs in UTC.
+@app.periodic(cron="0 23 * * *")
+@app.task(
+    name="ims.reports.ops_daily",
+    queue="reports",
+    queueing_lock="ims.reports.ops_daily",
+    lock="ops_daily",
+    retry=procrastinate.RetryStrategy(max_attempts=6, wait=600),
+)
+async def ops_daily_report_job(timestamp: int | None = None, day: str | None = None) -> dict[str, Any]:
+    """Each store's operations report of the previous business day (or `day`, ISO) to its managers,
+    one e-mail each however often the job runs (domain.reports.mailing keeps a sent-log)."""
+    from domain.reports.mailing import previous_business_day, send_daily_reports
+    from integrations.notifications.ops_report import SmtpOpsReportMailer
+    from integrations.notifications.settings import get_notification_settings
+
+    settings = get_notification_settings()
+    if not settings.smtp_host:
+        log.info("daily store reports: no SMTP server configured (IMS_SMTP_HOST); nothing sent")
+        return {"skipped": "no SMTP server"}
+    report_day = date.fromisoformat(day) if day else previous_business_day()
+    run = await send_daily_reports(runtime().sessions, SmtpOpsReportMailer(settings), report_day)
+    result = {"day": report_day.isoformat(), "sent": run.sent, "skipped": run.skipped, "failed": run.failed}
+    if run.failed:
+        raise OpsReportsNotSent(f"{result}: {'; '.join(run.errors[:5])}")
+    return result
+
+
+TASKS["ops-report"] = ops_daily_report_job

@@ -40,7 +40,13 @@ class SmtpChannel:
             smtp.send_message(mail)
 
     async def send(self, message: OutgoingMessage) -> None:
+        await self.send_mail(self.build(message))
+
+    async def send_mail(self, mail: EmailMessage) -> None:
+        """Send a message built elsewhere (the daily store report: HTML and text), same server and errors."""
+        if "From" not in mail:
+            mail["From"] = self.settings.smtp_from
         try:
-            await asyncio.to_thread(self._send, self.build(message))
+            await asyncio.to_thread(self._send, mail)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP: {exc}") from exc

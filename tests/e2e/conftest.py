@@ -26,17 +26,20 @@ def free_port() -> int:
 def live_server(db_url: str, *, workers: int = 1, port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "IMS_LOG_LEVEL": "WARNING"}
+    # IMS_E2E_LOG=<file> keeps the server's log when a live-server test needs explaining.
+    log_path = os.environ.get("IMS_E2E_LOG")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "ims"), "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
@@ -47,7 +50,7 @@ def live_server(db_url: str, *, workers: int = 1, port: int | None = None) -> It
                 raise RuntimeError("server exited during start-up")
             time.sleep(0.2)
         else:
-            raise RuntimeError("server did not become ready in 60 s")
+            raise RuntimeError("server did not become ready in 120 s")
         yield base, proc
     finally:
         if proc.poll() is None:

@@ -14,7 +14,7 @@ from procrastinate import exceptions as job_errors
 
 from integrations.jobs import runtime
 from integrations.jobs.app import job_app
-from integrations.jobs.tasks import evaluate_alerts_job, month_end_statements_job, retry_stalled_jobs
+from integrations.jobs.tasks import evaluate_alerts_job, retry_stalled_jobs
 from integrations.jobs.worker import run_worker
 from tests.domain.alerts.helpers import rows, scalar, set_policy
 
@@ -94,11 +94,3 @@ async def test_a_job_killed_midway_is_retried_without_duplicates(db_url, session
         for r in await rows(sessions, "SELECT status, count(*) AS n FROM alert_evaluation GROUP BY 1")
     }
     assert statuses["failed"] == 1 and statuses["succeeded"] >= 1 and "running" not in statuses
-
-
-async def test_month_end_is_a_logged_no_op_without_vmi() -> None:
-    runtime.configure("postgresql+asyncpg://unused@127.0.0.1:1/none")  # never connected: it returns first
-    try:
-        assert await month_end_statements_job() == {"skipped": "vmi not installed"}
-    finally:
-        await runtime.dispose()

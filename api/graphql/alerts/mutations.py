@@ -23,7 +23,7 @@ from api.graphql.alerts.types import (
 )
 from api.graphql.context import Context
 from api.graphql.errors import user_errors
-from api.graphql.relay import from_global_id, to_global_id
+from api.graphql.relay import pk_or_none, to_global_id
 from domain.alerts import service
 from domain.alerts.engine import evaluate_alerts
 from domain.errors import DomainError, ErrorCode
@@ -33,10 +33,10 @@ from domain.identity.policy import Permission, ensure
 def _pks(ids: list[strawberry.ID], type_name: str, field: str = "ids") -> list[int]:
     result = []
     for n, gid in enumerate(ids):
-        decoded = from_global_id(gid)
-        if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
+        pk = pk_or_none(gid, type_name)
+        if pk is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"no such {type_name}", [field, str(n)])
-        result.append(int(decoded[1]))
+        result.append(pk)
     return result
 
 

@@ -17,19 +17,10 @@ from api.graphql.alerts.types import (
 )
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, connection, decode_cursor, encode_cursor, page_size
+from api.graphql.relay import Connection, connection, encode_cursor, int_cursor, page_size
 from domain.alerts import service
 from domain.errors import DomainError
 from domain.identity.policy import Permission, can
-
-
-def _after_id(after: str | None) -> int | None:
-    raw = decode_cursor(after)
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise PublicError("the `after` cursor is not valid")
-    return int(raw)
 
 
 @strawberry.type
@@ -56,7 +47,7 @@ class AlertQueries:
                         location_code=flt.location_code,
                     ),
                     first=size,
-                    after_id=_after_id(after),
+                    after_id=int_cursor(after),
                 )
         except DomainError as error:
             raise PublicError(error.message) from None
@@ -82,7 +73,7 @@ class AlertQueries:
         size = page_size(first, info.context.settings.max_page_size)
         async with info.context.read() as session:
             items, has_next, unread = await service.inbox(
-                session, info.context.principal, unread_only=unread_only, first=size, after_id=_after_id(after)
+                session, info.context.principal, unread_only=unread_only, first=size, after_id=int_cursor(after)
             )
         edges = [InboxEdge(cursor=encode_cursor(str(i.id)), node=InAppNotification.of(i)) for i in items]
         return Inbox(
@@ -97,7 +88,7 @@ class AlertQueries:
         try:
             async with info.context.read() as session:
                 rows, has_next = await service.dead_letters(
-                    session, info.context.principal, first=size, after_id=_after_id(after)
+                    session, info.context.principal, first=size, after_id=int_cursor(after)
                 )
         except DomainError as error:
             raise PublicError(error.message) from None

@@ -23,6 +23,7 @@ from domain.quantities import tidy
 
 if TYPE_CHECKING:
     from api.graphql.stock.types import StockLevel
+    from domain.stock.lookup import PartRow
 
 
 @strawberry.type(description="A supplier of parts.")
@@ -86,7 +87,7 @@ class Part(Node):
     superseded_by_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, m: PartModel) -> Part:
+    def from_model(cls, m: PartModel | PartRow) -> Part:
         return cls(
             id=to_global_id("Part", m.id),
             pk=m.id,

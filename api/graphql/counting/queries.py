@@ -20,29 +20,13 @@ from api.graphql.counting.types import (
     CountVariance,
 )
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size, pk_of
+from api.graphql.relay import Connection, Node, connection, int_cursor, page_size, pk_or_none
 from domain.counting import adjustments, queries, reports
 from domain.counting.models import CountKind as CountKindModel
 from domain.counting.models import PlanStatus, TaskStatus
 from domain.errors import DomainError
 
 COUNTING_NODE_TYPES = frozenset({"CountPlan", "CountTask", "CountVariance"})
-
-
-def _after_id(after: str | None) -> int | None:
-    key = decode_cursor(after)
-    if key is None:
-        return None
-    if not key.isdigit() or len(key) > 18:
-        raise PublicError("the `after` cursor is not valid")
-    return int(key)
-
-
-def _pk_or_none(global_id: str, type_name: str) -> int | None:
-    try:
-        return pk_of(global_id, type_name, "id")
-    except DomainError:
-        return None
 
 
 async def counting_node(info: Info[Context, None], type_name: str, pk: int) -> Node | None:
@@ -83,13 +67,13 @@ class CountingQueries:
                 status=PlanStatus(status.value) if status else None,
                 kind=CountKindModel(kind.value) if kind else None,
                 first=size,
-                after_id=_after_id(after),
+                after_id=int_cursor(after),
             )
         return connection([CountPlan.from_model(p) for p in plans], [str(p.id) for p in plans], has_next, after)
 
     @strawberry.field(description="A count plan by its ID.")
     async def count_plan(self, info: Info[Context, None], id: strawberry.ID) -> CountPlan | None:
-        pk = _pk_or_none(id, "CountPlan")
+        pk = pk_or_none(id, "CountPlan")
         if pk is None:
             return None
         async with info.context.read() as session:
@@ -114,7 +98,7 @@ class CountingQueries:
         size = page_size(first, info.context.settings.max_page_size)
         plan_pk = None
         if plan_id is not None:
-            plan_pk = _pk_or_none(plan_id, "CountPlan")
+            plan_pk = pk_or_none(plan_id, "CountPlan")
             if plan_pk is None:
                 raise PublicError("`planId` is not a CountPlan id")
         flt = queries.TaskFilter(
@@ -125,13 +109,13 @@ class CountingQueries:
         )
         async with info.context.read() as session:
             tasks, has_next = await queries.list_tasks(
-                session, info.context.principal, flt, first=size, after_id=_after_id(after)
+                session, info.context.principal, flt, first=size, after_id=int_cursor(after)
             )
         return connection([CountTask.from_model(t) for t in tasks], [str(t.id) for t in tasks], has_next, after)
 
     @strawberry.field(description="Accuracy, variances by reason and by counter of one plan.")
     async def count_report(self, info: Info[Context, None], plan_id: strawberry.ID) -> CountReport | None:
-        pk = _pk_or_none(plan_id, "CountPlan")
+        pk = pk_or_none(plan_id, "CountPlan")
         if pk is None:
             return None
         async with info.context.read() as session:

@@ -17,6 +17,7 @@ from api.graphql.identity.types import (
     RevokeClientInput,
     RoleInput,
     SetUserActiveInput,
+    SetUserEmailInput,
     User,
     UserPayload,
 )
@@ -53,6 +54,7 @@ class IdentityMutations:
             location_code=input.location_code,
             supplier_code=input.supplier_code,
             display_name=input.display_name,
+            email=input.email,
         )
         try:
             async with ctx.write() as session:
@@ -117,6 +119,23 @@ class IdentityMutations:
                     target_id=user.id,
                     before={"active": not input.active},
                     after={"active": input.active},
+                )
+        except DomainError as error:
+            return UserPayload(user=None, errors=user_errors(error))
+        return UserPayload(user=User.from_model(user), errors=[])
+
+    @strawberry.mutation(description="Set or clear the e-mail address a user's reports go to.")
+    async def set_user_email(self, info: Info[Context, None], input: SetUserEmailInput) -> UserPayload:
+        ctx = info.context
+        try:
+            async with ctx.write() as session:
+                user = await service.set_user_email(session, ctx.principal, input.username, input.email)
+                await ctx.audit(
+                    session,
+                    "identity.set_user_email",
+                    target_type="User",
+                    target_id=user.id,
+                    after={"email": user.email},
                 )
         except DomainError as error:
             return UserPayload(user=None, errors=user_errors(error))

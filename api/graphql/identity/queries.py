@@ -6,22 +6,12 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import Context
-from api.graphql.errors import PublicError
 from api.graphql.identity.types import AuditEntry, AuditLogFilter, OAuthClient, User, Viewer
-from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size
+from api.graphql.relay import Connection, Node, connection, decode_cursor, int_cursor, page_size
 from domain.audit import service as audit
 from domain.identity import service
 
 IDENTITY_NODE_TYPES = frozenset({"User", "OAuthClient", "AuditEntry"})
-
-
-def _id_cursor(after: str | None) -> int | None:
-    key = decode_cursor(after)
-    if key is None:
-        return None
-    if not key.isdigit() or len(key) > 18:
-        raise PublicError("the `after` cursor is not valid")
-    return int(key)
 
 
 async def identity_node(info: Info[Context, None], type_name: str, pk: int) -> Node | None:
@@ -64,7 +54,7 @@ class IdentityQueries:
         size = page_size(first, info.context.settings.max_page_size)
         async with info.context.read() as session:
             items, has_next = await service.list_clients(
-                session, info.context.principal, first=size, after_id=_id_cursor(after)
+                session, info.context.principal, first=size, after_id=int_cursor(after)
             )
         return connection([OAuthClient.from_model(c) for c in items], [str(c.id) for c in items], has_next, after)
 
@@ -91,6 +81,6 @@ class IdentityQueries:
                     until=flt.until,
                 ),
                 first=size,
-                before_id=_id_cursor(after),
+                before_id=int_cursor(after),
             )
         return connection([AuditEntry.from_model(e) for e in items], [str(e.id) for e in items], has_next, after)

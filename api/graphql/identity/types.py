@@ -70,6 +70,7 @@ class User(Node):
     created_at: datetime
     created_by: str
     last_login_at: datetime | None
+    email: str | None = strawberry.field(description="Where the user's reports are mailed (store daily report).")
     pk: strawberry.Private[int]
     supplier_id: strawberry.Private[int | None]
 
@@ -85,6 +86,7 @@ class User(Node):
             created_at=m.created_at,
             created_by=m.created_by,
             last_login_at=m.last_login_at,
+            email=m.email,
             supplier_id=m.supplier_id,
         )
 
@@ -227,6 +229,7 @@ class CreateUserInput:
     location_code: str | None = strawberry.field(default=None, description="Required for internal roles.")
     supplier_code: str | None = strawberry.field(default=None, description="Required for the SUPPLIER role.")
     display_name: str | None = None
+    email: str | None = None
 
 
 @strawberry.input
@@ -240,6 +243,12 @@ class RoleInput:
 class SetUserActiveInput:
     username: str
     active: bool
+
+
+@strawberry.input(description="Set the address a user's reports are mailed to; null or empty clears it.")
+class SetUserEmailInput:
+    username: str
+    email: str | None = None
 
 
 @strawberry.input

@@ -18,7 +18,7 @@ from api.graphql.planning.types import (
     ReplenishmentSuggestion,
     SuggestionsPayload,
 )
-from api.graphql.relay import from_global_id
+from api.graphql.relay import pk_or_none
 from domain.catalog import service as catalog
 from domain.errors import DomainError, ErrorCode
 from domain.org import service as org
@@ -29,10 +29,10 @@ from domain.planning.conversion import convert_suggestions
 def _ids(ids: list[strawberry.ID], field: str = "ids") -> list[int]:
     result = []
     for n, gid in enumerate(ids):
-        decoded = from_global_id(gid)
-        if decoded is None or decoded[0] != "ReplenishmentSuggestion" or not decoded[1].isdigit():
+        pk = pk_or_none(gid, "ReplenishmentSuggestion")
+        if pk is None:
             raise DomainError(ErrorCode.NOT_FOUND, "no such suggestion", [field, str(n)])
-        result.append(int(decoded[1]))
+        result.append(pk)
     return result
 
 

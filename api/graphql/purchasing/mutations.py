@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import user_errors
-from api.graphql.purchasing.queries import global_pk
 from api.graphql.purchasing.types import (
     ApprovePurchaseOrderInput,
     ApprovePurchaseOrderPayload,
@@ -54,6 +53,7 @@ from api.graphql.purchasing.types import (
     SuggestPutawayInput,
     SuggestPutawayPayload,
 )
+from api.graphql.relay import pk_or_none
 from api.graphql.stock.types import StockMove
 from domain.errors import DomainError, ErrorCode
 from domain.principal import Principal
@@ -63,7 +63,7 @@ from domain.quantities import tidy
 
 
 def _pk(value: str, type_name: str, field: str) -> int:
-    pk = global_pk(value, type_name)
+    pk = pk_or_none(value, type_name)
     if pk is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"no {type_name} with this id", [field])
     return pk

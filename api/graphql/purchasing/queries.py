@@ -22,29 +22,13 @@ from api.graphql.purchasing.types import (
     ShipNotice,
     SupplierPerformance,
 )
-from api.graphql.relay import Connection, Node, connection, decode_cursor, from_global_id, page_size
+from api.graphql.relay import Connection, Node, connection, int_cursor, page_size, pk_or_none
 from domain.catalog.models import Supplier as SupplierModel
 from domain.errors import DomainError
 from domain.principal import Principal
 from domain.purchasing import matching, orders, performance, receiving, ship_notices
 from domain.purchasing import models as m
 from domain.purchasing.qc import receipt_in_scope
-
-
-def _int_cursor(after: str | None) -> int | None:
-    raw = decode_cursor(after)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        raise PublicError("the `after` cursor is not valid")
-    return int(raw)
-
-
-def global_pk(value: str, type_name: str) -> int | None:
-    decoded = from_global_id(value)
-    if decoded is None or decoded[0] != type_name or not decoded[1].isdigit() or len(decoded[1]) > 18:
-        return None
-    return int(decoded[1])
 
 
 @strawberry.type
@@ -59,7 +43,7 @@ class PurchasingQueries:
         after: str | None = None,
     ) -> Connection[PurchaseOrder]:
         size = page_size(first, info.context.settings.max_page_size)
-        before = _int_cursor(after)
+        before = int_cursor(after)
         try:
             async with info.context.read() as session:
                 rows, has_next = await orders.list_purchase_orders(
@@ -93,7 +77,7 @@ class PurchasingQueries:
         after: str | None = None,
     ) -> Connection[ShipNotice]:
         size = page_size(first, info.context.settings.max_page_size)
-        before = _int_cursor(after)
+        before = int_cursor(after)
         try:
             async with info.context.read() as session:
                 rows, has_next = await ship_notices.list_ship_notices(
@@ -110,7 +94,7 @@ class PurchasingQueries:
 
     @strawberry.field(description="A receiving session by its global ID.")
     async def receiving_session(self, info: Info[Context, None], id: strawberry.ID) -> ReceivingSession | None:
-        pk = global_pk(id, "ReceivingSession")
+        pk = pk_or_none(id, "ReceivingSession")
         if pk is None:
             return None
         async with info.context.read() as session:
@@ -126,7 +110,7 @@ class PurchasingQueries:
         after: str | None = None,
     ) -> Connection[MatchResult]:
         size = page_size(first, info.context.settings.max_page_size)
-        after_id = _int_cursor(after)
+        after_id = int_cursor(after)
         try:
             async with info.context.read() as session:
                 rows, has_next = await matching.list_matches(

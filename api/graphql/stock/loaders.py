@@ -19,9 +19,9 @@ async def _stock(ctx: Context, keys: Sequence[StockKey]) -> list[list[StockLevel
     for part_id, codes in keys:
         by_filter[codes].append(part_id)
     found: dict[StockKey, list[StockLevel]] = {}
-    async with ctx.read() as session:
+    async with ctx.read_connection() as connection:
         for codes, part_ids in by_filter.items():
-            levels = await service.stock_levels_for_parts(session, ctx.principal, part_ids, codes)
+            levels = await service.stock_levels_for_parts(connection, ctx.principal, part_ids, codes)
             for part_id in part_ids:
                 found[(part_id, codes)] = levels.get(part_id, [])
     return [found[key] for key in keys]

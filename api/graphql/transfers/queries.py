@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, decode_cursor, page_size, pk_of
+from api.graphql.relay import Connection, Node, connection, int_cursor, page_size, pk_of
 from api.graphql.transfers.types import (
     RebalancePlan,
     TransferOrder,
@@ -20,15 +20,6 @@ from domain.errors import DomainError
 from domain.transfers import queries, rebalancing, recommender
 
 TRANSFERS_NODE_TYPES = frozenset({"TransferOrder", "RebalancePlan"})
-
-
-def after_id(after: str | None) -> int | None:
-    key = decode_cursor(after)
-    if key is None:
-        return None
-    if not key.isdigit() or len(key) > 18:
-        raise PublicError("the `after` cursor is not valid")
-    return int(key)
 
 
 async def transfers_node(info: Info[Context, None], type_name: str, pk: int) -> Node | None:
@@ -81,7 +72,7 @@ class TransferQueries:
                 statuses=[s.value for s in status] if status else None,
                 emergency=emergency,
                 first=size,
-                after_id=after_id(after),
+                after_id=int_cursor(after),
             )
         return connection([TransferOrder.from_model(o) for o in items], [str(o.id) for o in items], has_next, after)
 
@@ -110,6 +101,6 @@ class TransferQueries:
         size = page_size(first, info.context.settings.max_page_size)
         async with info.context.read() as session:
             items, has_next = await rebalancing.list_plans(
-                session, info.context.principal, first=size, after_id=after_id(after)
+                session, info.context.principal, first=size, after_id=int_cursor(after)
             )
         return connection([RebalancePlan.from_model(p) for p in items], [str(p.id) for p in items], has_next, after)

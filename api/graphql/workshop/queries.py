@@ -9,8 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import PublicError
-from api.graphql.relay import Connection, Node, connection, page_size, pk_of
-from api.graphql.transfers.queries import after_id
+from api.graphql.relay import Connection, Node, connection, int_cursor, page_size, pk_of
 from api.graphql.workshop.types import SubstituteOffer, WorkOrder, WorkOrderStatus
 from domain.errors import DomainError
 from domain.workshop import kit, service
@@ -63,7 +62,7 @@ class WorkshopQueries:
                 store_code=store_code,
                 statuses=[s.value for s in status] if status else None,
                 first=size,
-                after_id=after_id(after),
+                after_id=int_cursor(after),
             )
         return connection([WorkOrder.from_model(o) for o in items], [str(o.id) for o in items], has_next, after)
 

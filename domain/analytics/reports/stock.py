@@ -1,4 +1,7 @@
-"""Stock reports: by vehicle model, by supplier, aging buckets and dead stock with an action."""
+"""Stock reports: by vehicle model, by supplier, aging buckets and dead stock with an action.
+
+Values are of our own stock: consignment stock (in locations a supplier owns) is on hand but
+neither valued, aged nor dead here (`domain.vmi.consignment.OWNED_BY_US_SQL`)."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from domain.analytics.reports.common import consumption, money, sites_in_scope, 
 from domain.analytics.settings import business_today, get_analytics_settings
 from domain.analytics.state import UNIT_COST, state_sql
 from domain.principal import Principal
+from domain.vmi.consignment import OWNED_BY_US_SQL
 
 K = ColumnKind
+_OWNED_NOTE = "On hand includes suppliers' consignment stock; stock value is of our own stock only."
 
 
 async def by_vehicle_model(session: AsyncSession, principal: Principal, params: ReportParams) -> ReportTable:
@@ -65,7 +70,7 @@ async def by_vehicle_model(session: AsyncSession, principal: Principal, params: 
             Column("stockouts", "Stocked-out part × sites", "缺货点数", K.INTEGER),
         ],
         rows=rows,
-        notes=[f"{len(sites)} sites; consumption over {params.months} months."],
+        notes=[f"{len(sites)} sites; consumption over {params.months} months.", _OWNED_NOTE],
     )
 
 
@@ -132,7 +137,7 @@ async def by_supplier(session: AsyncSession, principal: Principal, params: Repor
             Column("declared_on_time", "Declared on-time rate", "约定准时率", K.PERCENT),
         ],
         rows=rows,
-        notes=[f"{len(sites)} sites; parts by primary supplier."],
+        notes=[f"{len(sites)} sites; parts by primary supplier.", _OWNED_NOTE],
     )
 
 
@@ -157,7 +162,7 @@ async def stock_aging(session: AsyncSession, principal: Principal, params: Repor
                   JOIN location l ON l.id = b.location_id
                   JOIN part p ON p.id = b.part_id
                   LEFT JOIN lot lt ON lt.part_id = b.part_id AND lt.lot_no = b.lot_no AND b.lot_no <> ''
-                 WHERE b.on_hand > 0 AND l.site_id = ANY(CAST(:sites AS int[]))
+                 WHERE b.on_hand > 0 AND l.site_id = ANY(CAST(:sites AS int[])) AND {OWNED_BY_US_SQL}
             ), inbound AS (
                 SELECT m.part_id, m.to_location_id AS location_id, m.lot_no,
                        max((m.created_at AT TIME ZONE CAST(:tz AS text))::date) AS last_in
@@ -205,7 +210,10 @@ async def stock_aging(session: AsyncSession, principal: Principal, params: Repor
             Column("over_180_share", "Share over 180 days", "180天以上占比", K.PERCENT),
         ],
         rows=out,
-        notes=["Lots age from their receipt date; untracked stock from its last inbound move."],
+        notes=[
+            "Lots age from their receipt date; untracked stock from its last inbound move.",
+            "Our own stock only: suppliers' consignment stock is left out.",
+        ],
     )
 
 
@@ -223,7 +231,7 @@ async def dead_stock(session: AsyncSession, principal: Principal, params: Report
             WITH st AS ({state_sql(pairs=False)}),
             dead AS (
                 SELECT st.* FROM st
-                 WHERE st.on_hand > 0 AND st.last_move_at < now() - make_interval(days => CAST(:days AS int))
+                 WHERE st.owned_on_hand > 0 AND st.last_move_at < now() - make_interval(days => CAST(:days AS int))
             ), demand AS (
                 SELECT DISTINCT ON (f.part_id) f.part_id, f.location_id, f.daily_rate
                   FROM demand_forecast f JOIN dead d ON d.part_id = f.part_id
@@ -233,9 +241,10 @@ async def dead_stock(session: AsyncSession, principal: Principal, params: Report
                 SELECT b.part_id, l.site_id, max(lt.received_on) AS received_on
                   FROM stock_balance b JOIN location l ON l.id = b.location_id
                   JOIN lot lt ON lt.part_id = b.part_id AND lt.lot_no = b.lot_no
-                 WHERE b.on_hand > 0 GROUP BY 1, 2
+                 WHERE b.on_hand > 0 AND {OWNED_BY_US_SQL} GROUP BY 1, 2
             )
-            SELECT p.code, p.name_zh, p.active, p.primary_supplier_id, s.code AS site, d.on_hand, d.value,
+            SELECT p.code, p.name_zh, p.active, p.primary_supplier_id, s.code AS site, d.owned_on_hand AS on_hand,
+                   d.value,
                    d.last_move_at, (extract(epoch FROM now() - d.last_move_at) / 86400)::int AS idle_days,
                    t.code AS transfer_to, dm.daily_rate, coalesce(r.received_on, d.last_move_at::date) AS received_on
               FROM dead d

@@ -1,0 +1,1 @@
+"""GraphQL area of reconciliation statements (domain.vmi.statements)."""

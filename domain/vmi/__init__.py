@@ -1,0 +1,1 @@
+"""VMI: agreements, consignment ownership, shared stock, proposals, triggers, deliveries, scorecards."""

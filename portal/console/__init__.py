@@ -1,0 +1,1 @@
+"""Store console pages (issue 12), mounted at /console by portal.web."""

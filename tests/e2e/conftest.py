@@ -28,7 +28,7 @@ def live_server(db_url: str, *, workers: int = 1, port: int | None = None) -> It
     env = {**os.environ, "DATABASE_URL": db_url, "IMS_LOG_LEVEL": "WARNING"}
     # IMS_E2E_LOG=<file> keeps the server's log when a live-server test needs explaining.
     log_path = os.environ.get("IMS_E2E_LOG")
-    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "ims"), "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)],
         cwd=ROOT,

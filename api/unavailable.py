@@ -98,6 +98,7 @@ def database_exception_handlers() -> dict[type[Exception], object]:
         OSError,
         asyncpg.exceptions.PostgresError,
         asyncpg.exceptions.InterfaceError,
+        asyncpg.exceptions.InternalClientError,
     )
     return dict.fromkeys(types, handle)
 

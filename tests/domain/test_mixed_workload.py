@@ -1,10 +1,11 @@
 """Every kind of stock document at once, interleaved at random: purchase receipts (order → scan →
 QC → putaway), workshop work orders (reserve → pick → issue → return), transfers (request →
 approve → ship → receive, partial and short), cycle and full counts (count → review → approve
-adjustments; a full count freezes its store meanwhile), reservations consumed or released, plain
-moves (some sent twice concurrently with one key), adjustments and scrap. Several actors run their
-own sessions concurrently; a seeded random sequence decides what each does and a random pause
-between steps decides the interleaving.
+adjustments; a full count freezes its store meanwhile), cash counter sales and customer returns,
+reservations consumed or released, plain moves (sales, returns and moves: some sent twice
+concurrently with one key), adjustments and scrap. Several actors run their own sessions
+concurrently; a seeded random sequence decides what each does and a random pause between steps
+decides the interleaving.
 
 Afterwards the ledger is checked three ways:
 - `check_ledger` finds every invariant intact;
@@ -46,6 +47,7 @@ from domain.identity.policy import ALL_SCOPES
 from domain.principal import Principal, PrincipalKind, Role
 from domain.purchasing import orders, putaway, qc, receiving
 from domain.purchasing.orders import OrderLineInput
+from domain.sales import returns, selling
 from domain.stock import ledger, reservations
 from domain.stock.check import check_ledger
 from domain.stock.service import MoveStockCommand, move_stock
@@ -152,6 +154,42 @@ async def adjustment(run: Run, rng: random.Random) -> None:
 async def scrap(run: Run, rng: random.Random) -> None:
     part, store = rng.choice(SIMPLE_PARTS), rng.choice(STORES)
     await run.step(move_stock, HQ, MoveStockCommand(part, store, "V-SCRAP", Decimal(1), reason="damaged"))
+
+
+async def _sell(run: Run, rng: random.Random) -> tuple[selling.SaleResult, Principal]:
+    """A walk-in cash sale at a random store by its clerk: store → V-CUSTOMER at cost."""
+    store = rng.choice(STORES)
+    clerk = staff(store)
+    parts = rng.sample(SIMPLE_PARTS, rng.randint(1, 2))
+    lines = [selling.SaleLineInput(p, Decimal(rng.randint(1, 3))) for p in parts]
+    cmd = selling.NewCounterSale(store, lines, "cash", key(), note="mixed")
+    if rng.random() < 0.4:  # a till that retries at once: one sale, one replay
+        first, second = await asyncio.gather(
+            run.step(selling.create_counter_sale, clerk, cmd), run.step(selling.create_counter_sale, clerk, cmd)
+        )
+        assert first.sale.id == second.sale.id and first.replayed != second.replayed
+        return first, clerk
+    return await run.step(selling.create_counter_sale, clerk, cmd), clerk
+
+
+async def counter_sale(run: Run, rng: random.Random) -> None:
+    await _sell(run, rng)
+
+
+async def customer_return(run: Run, rng: random.Random) -> None:
+    """Sell, then take some of it back (V-CUSTOMER → the store at the original cost)."""
+    sold, clerk = await _sell(run, rng)
+    await pause(rng)
+    line = rng.choice(sold.lines)
+    back = [returns.ReturnLineInput(line.line_no, Decimal(rng.randint(1, int(line.quantity))))]
+    cmd = returns.NewSaleReturn(sold.sale.number, back, "wrong part", key())
+    if rng.random() < 0.4:  # sent twice at once with one key: one return, one replay
+        first, second = await asyncio.gather(
+            run.step(returns.return_counter_sale, clerk, cmd), run.step(returns.return_counter_sale, clerk, cmd)
+        )
+        assert first.sale_return.id == second.sale_return.id and first.replayed != second.replayed
+    else:
+        await run.step(returns.return_counter_sale, clerk, cmd)
 
 
 async def _reserve(session: AsyncSession, part_id: int, location_id: int, qty: Decimal, ref: str) -> None:
@@ -343,6 +381,8 @@ SCENARIOS: dict[str, Callable[[Run, random.Random], Awaitable[None]]] = {
     "adjustment": adjustment,
     "scrap": scrap,
     "reservation": reservation,
+    "counter_sale": counter_sale,
+    "customer_return": customer_return,
     "transfer": transfer,
     "work_order": work_order,
     "purchase_receipt": purchase_receipt,
